@@ -1,0 +1,244 @@
+"""Reading articles: labelled corpora for training, raw texts and records for prediction.
+
+Files may be UTF-8 (with or without BOM) or CP949/EUC-KR; the encoding is sniffed.
+pandas is imported only where a corpus becomes a frame, so the predict path stays light.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from src.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+REQUIRED_FIELDS = ("uid", "title", "text", "category", "municipality")
+CORPUS_COLUMNS = (*REQUIRED_FIELDS[:4], "category_alt", "municipality")
+OPTIONAL_COLUMNS = ("source_set",)
+SUFFIXES = (".jsonl", ".csv", ".parquet")
+_SNIFF_BYTES = 1 << 16
+
+
+@dataclass
+class LoadReport:
+    """What `load_corpus` read from one file, and what it skipped and why."""
+
+    path: Path
+    kept: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    examples: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{self.path.name}: {self.kept} articles"
+        if self.skipped:
+            reasons = ", ".join(f"{n} {reason}" for reason, n in self.skipped.most_common())
+            text += f"; skipped {sum(self.skipped.values())} ({reasons})"
+        return text
+
+
+class RecordError(ValueError):
+    """One bad record; `reason` is the short tag it is counted under."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+
+
+def sniff_encoding(head: bytes) -> str:
+    """`utf-8-sig` for UTF-8 with or without BOM, else `cp949` (a superset of EUC-KR)."""
+    if b"\x00" in head:
+        raise DataError("binary data (NUL bytes), not text")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("cp949")().decode(head, final=False)
+        return "cp949"
+    except UnicodeDecodeError:
+        raise DataError("not UTF-8 or CP949/EUC-KR text") from None
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes of a Korean text file → str, whichever of the supported encodings it uses."""
+    try:
+        return data.decode(sniff_encoding(data[:_SNIFF_BYTES]))
+    except UnicodeDecodeError as exc:
+        raise DataError(f"undecodable bytes at offset {exc.start}") from None
+
+
+def open_text(path: Path) -> io.TextIOWrapper:
+    """Open `path` for streaming text reads in its sniffed encoding."""
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise DataError(f"{path}: {exc.strerror}") from None
+    try:
+        encoding = sniff_encoding(raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+    except DataError as exc:
+        raw.close()
+        raise DataError(f"{path}: {exc}") from None
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def iter_records(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
+    """Yield `(line, record)` from JSONL/CSV/Parquet, or `(line, RecordError)` for a bad line."""
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise DataError(f"{path}: unsupported file type {suffix!r} (use {', '.join(SUFFIXES)})")
+    if suffix == ".parquet":
+        yield from _iter_parquet(path)
+        return
+    with open_text(path) as stream:
+        try:
+            yield from (_iter_csv if suffix == ".csv" else _iter_jsonl)(stream)
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: mixed or broken text encoding") from None
+
+
+def load_corpus(
+    path: Path,
+    categories: Iterable[str],
+    municipalities: Iterable[str] | None = None,
+    on_error: str = "fail",
+) -> tuple["pd.DataFrame", LoadReport]:
+    """Read and check a labelled corpus; a bad record raises `DataError` or, with
+    `on_error="skip"`, is skipped and counted in the report."""
+    import pandas as pd
+
+    check = _RecordChecker(set(categories), set(municipalities) if municipalities else None)
+    report, rows = LoadReport(path), []
+    for line, record in iter_records(path):
+        try:
+            if isinstance(record, RecordError):
+                raise record
+            rows.append(check(record))
+        except RecordError as exc:
+            if on_error != "skip":
+                raise DataError(f"{path}:{line}: {exc}") from None
+            report.skipped[exc.reason] += 1
+            if len(report.examples) < 5:
+                report.examples.append(f"{path.name}:{line}: {exc}")
+    report.kept = len(rows)
+    if not rows:
+        raise DataError(f"{path}: no usable articles")
+    columns = list(CORPUS_COLUMNS) + [c for c in OPTIONAL_COLUMNS if c in rows[0]]
+    return pd.DataFrame(rows, columns=columns), report
+
+
+def read_article(path: Path) -> tuple[str, str]:
+    """A `.txt` article: first non-empty line is the title, the rest the text."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: {exc.strerror}") from None
+    try:
+        text = decode_text(data).strip()
+    except DataError as exc:
+        raise DataError(f"{path}: {exc}") from None
+    if not text:
+        raise DataError(f"{path}: empty file")
+    title, _, body = text.partition("\n")
+    return title.strip(), body.strip()
+
+
+class _RecordChecker:
+    def __init__(self, categories: set[str], municipalities: set[str] | None):
+        self.categories = categories
+        self.municipalities = municipalities
+        self.seen: set[str] = set()
+
+    def __call__(self, record: dict) -> dict:
+        missing = [f for f in REQUIRED_FIELDS if f not in record or (f != "text" and _blank(record[f]))]
+        if missing:
+            raise RecordError("missing field", f"missing field(s): {', '.join(missing)}")
+        row = {c: _as_text(record.get(c)) for c in (*CORPUS_COLUMNS, *OPTIONAL_COLUMNS) if c in record}
+        row.setdefault("category_alt", "")
+        if not row.get("text", "").strip():
+            raise RecordError("empty text", f"uid {row['uid']}: empty text")
+        self._check_labels(row)
+        if row["uid"] in self.seen:
+            raise RecordError("duplicate uid", f"duplicate uid {row['uid']}")
+        self.seen.add(row["uid"])
+        return row
+
+    def _check_labels(self, row: dict) -> None:
+        for name in ("category", "category_alt"):
+            label = row[name]
+            if label and label not in self.categories:
+                raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r}")
+        if self.municipalities is not None and row["municipality"] not in self.municipalities:
+            raise RecordError(
+                "unknown label", f"uid {row['uid']}: unknown municipality {row['municipality']!r}"
+            )
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+
+
+def _as_text(value) -> str:
+    return "" if _blank(value) else str(value)
+
+
+def _iter_jsonl(stream: io.TextIOBase) -> Iterator[tuple[int, dict | RecordError]]:
+    for line_no, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield line_no, RecordError("malformed line", f"not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(record, dict):
+            yield line_no, RecordError("malformed line", "not a JSON object")
+            continue
+        yield line_no, record
+
+
+def _iter_csv(stream: io.TextIOBase) -> Iterator[tuple[int, dict | RecordError]]:
+    reader = csv.reader(stream, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield reader.line_num, RecordError("malformed line", f"broken CSV header ({exc})")
+        return
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, RecordError("malformed line", f"broken CSV quoting ({exc})")
+            return
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) != len(header):
+            yield reader.line_num, RecordError(
+                "malformed line", f"{len(cells)} cells where the header has {len(header)}"
+            )
+            continue
+        yield reader.line_num, dict(zip(header, cells))
+
+
+def _iter_parquet(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many types for a damaged file
+        raise DataError(f"{path}: cannot read Parquet ({type(exc).__name__})") from None
+    for row_no, record in enumerate(frame.to_dict("records"), start=1):
+        yield row_no, record

@@ -1,0 +1,25 @@
+"""Errors the tagger raises on purpose; the CLIs turn them into one line on stderr."""
+
+
+class TaggerError(Exception):
+    """Base of every error a user can fix (bad input, config or model)."""
+
+    exit_code = 1
+
+
+class ConfigError(TaggerError):
+    """A bad `params.yaml` entry or `key=value` override."""
+
+    exit_code = 2
+
+
+class DataError(TaggerError):
+    """An input file or record that cannot be used."""
+
+    exit_code = 3
+
+
+class ModelError(TaggerError):
+    """A model directory that is missing, corrupted or incompatible."""
+
+    exit_code = 4

@@ -1,0 +1,177 @@
+"""Morphemes: `KiwiTokenizer` turns raw articles into `Article`s carrying their kept morphemes.
+
+The analysis (every morpheme with its tag) can be cached on disk per corpus; which tags are
+kept and how the title is weighted are applied afterwards, so changing them re-uses the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, NamedTuple, Sequence
+
+import joblib
+from sklearn.base import BaseEstimator, TransformerMixin
+
+__all__ = ["Article", "KiwiTokenizer", "as_article", "as_pairs", "morphemes"]
+
+_PROGRESS_MIN_DOCS = 200
+_CACHE_FORMAT = 3  # bump when the cached form changes
+
+
+class Article(NamedTuple):
+    """An article as the heads see it: raw title and text, its kept morphemes, and where in
+    `title + "\n" + text` kiwipiepy found proper nouns (to tell 경기도's 경기 from the economy's)."""
+
+    title: str
+    text: str
+    tokens: tuple[str, ...]
+    proper_noun_starts: frozenset[int] = frozenset()
+
+
+class _Analysis(NamedTuple):
+    forms: tuple[str, ...]
+    tags: tuple[str, ...]
+    n_title: int
+    proper_noun_starts: tuple[int, ...]
+
+
+class KiwiTokenizer(TransformerMixin, BaseEstimator):
+    """Raw `(title, text)` pairs → `Article`s, tokenized with kiwipiepy in batches.
+
+    pos_tags: kiwipiepy tags whose morpheme forms are kept (`VV-R` counts as `VV`).
+    title_weight: how many times the title's morphemes are repeated (0 drops them).
+    typo_dict, multi_word_dict: load kiwipiepy's typo and multi-word dictionaries (each adds
+        about a second to start-up; the multi-word one knows names like 한국전력공사).
+    cache_dir: folder for cached analyses of whole corpora; a training-time setting,
+        reset to None before the model is saved.
+    """
+
+    def __init__(self, pos_tags: Sequence[str] = ("NNG", "NNP", "VV", "VA"), title_weight: int = 1,
+                 typo_dict: bool = False, multi_word_dict: bool = False,
+                 cache_dir: str | Path | None = None):
+        self.pos_tags = pos_tags
+        self.title_weight = title_weight
+        self.typo_dict = typo_dict
+        self.multi_word_dict = multi_word_dict
+        self.cache_dir = cache_dir
+
+    def fit(self, X, y=None):
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    def transform(self, X) -> list[Article]:
+        pairs = as_pairs(X)
+        keep = set(self.pos_tags)
+        return [Article(title, text, self._select(analysis, keep), frozenset(analysis.proper_noun_starts))
+                for (title, text), analysis in zip(pairs, self._analyze(pairs))]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_kiwi_instance", None)
+        return state
+
+    def _kiwi(self):
+        if getattr(self, "_kiwi_instance", None) is None:
+            from kiwipiepy import Kiwi
+
+            self._kiwi_instance = Kiwi(load_typo_dict=self.typo_dict,
+                                       load_multi_dict=self.multi_word_dict)
+        return self._kiwi_instance
+
+    def _select(self, analysis: _Analysis, keep: set[str]) -> tuple[str, ...]:
+        kept = [form for form, tag in zip(analysis.forms, analysis.tags) if tag in keep]
+        n_title = sum(1 for tag in analysis.tags[:analysis.n_title] if tag in keep)
+        return tuple(kept[:n_title] * self.title_weight + kept[n_title:])
+
+    def _analyze(self, pairs: list[tuple[str, str]]) -> list[_Analysis]:
+        if self.cache_dir is None:
+            return self._analyze_uncached(pairs)
+        settings = f"typo={self.typo_dict} multi={self.multi_word_dict}"
+        path = Path(self.cache_dir) / f"kiwi-{_corpus_key(settings, pairs)}.joblib"
+        if path.exists():
+            return [_unpack(packed) for packed in joblib.load(path)]
+        analyses = self._analyze_uncached(pairs)
+        _dump_atomic([_pack(analysis) for analysis in analyses], path)
+        return analyses
+
+    def _analyze_uncached(self, pairs: list[tuple[str, str]]) -> list[_Analysis]:
+        """Every morpheme of title and text (joined, one Kiwi batch), with its tag."""
+        from tqdm import tqdm
+
+        tokenized = self._kiwi().tokenize([f"{title}\n{text}" for title, text in pairs])
+        progress = tqdm(tokenized, total=len(pairs), desc="tokenizing", unit="doc", leave=False,
+                        disable=None if len(pairs) >= _PROGRESS_MIN_DOCS else True)
+        return [_Analysis(tuple(t.form for t in tokens), tuple(t.tag.split("-")[0] for t in tokens),
+                          sum(1 for t in tokens if t.start < len(title)),
+                          tuple(t.start for t in tokens if t.tag == "NNP"))
+                for (title, _), tokens in zip(pairs, progress)]
+
+
+def as_article(article: Article) -> Article:
+    """Vectorizer preprocessor: an `Article` passes through whole (module-level, so it pickles)."""
+    return article
+
+
+def morphemes(article: Article) -> tuple[str, ...]:
+    """Vectorizer tokenizer: the article's kept morphemes."""
+    return article.tokens
+
+
+def as_pairs(X: Any) -> list[tuple[str, str]]:
+    """Accept a frame with `title`/`text` columns, `(title, text)` pairs, dicts or bare texts."""
+    if hasattr(X, "columns"):
+        titles = X["title"] if "title" in X.columns else [""] * len(X)
+        return [(_clean(t), _clean(x)) for t, x in zip(titles, X["text"])]
+    return [_pair(item) for item in X]
+
+
+def _pair(item: Any) -> tuple[str, str]:
+    if isinstance(item, str):
+        return "", item
+    if isinstance(item, dict):
+        return _clean(item.get("title")), _clean(item.get("text"))
+    title, text = item
+    return _clean(title), _clean(text)
+
+
+def _clean(value: Any) -> str:
+    return "" if value is None or value != value else str(value)
+
+
+_SEP = "\x1f"  # joins a document's morphemes in the cache: one string loads far faster than many
+
+
+def _pack(analysis: _Analysis) -> tuple:
+    return _SEP.join(analysis.forms), _SEP.join(analysis.tags), analysis.n_title, analysis.proper_noun_starts
+
+
+def _unpack(packed: tuple) -> _Analysis:
+    forms, tags, n_title, starts = packed
+    return _Analysis(tuple(forms.split(_SEP)) if forms else (), tuple(tags.split(_SEP)) if tags else (),
+                     n_title, starts)
+
+
+def _corpus_key(settings: str, pairs: Iterable[tuple[str, str]]) -> str:
+    from kiwipiepy import __version__ as kiwi_version
+
+    digest = hashlib.sha256(f"kiwipiepy {kiwi_version} {settings} cache {_CACHE_FORMAT}\0".encode())
+    for title, text in pairs:
+        digest.update(f"{title}\0{text}\0".encode())
+    return digest.hexdigest()[:20]
+
+
+def _dump_atomic(value: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        joblib.dump(value, tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,121 @@
+"""The gazetteer: every local government with its code and the names it goes by in text.
+
+Read from `data/external/municipalities.csv` (17 시도 + 226 시군구) and `places.csv` (일반구,
+행정시, 읍·면·동 → the government(s) they lie in), both built by `python -m src.build_gazetteer`.
+`find_mentions` spots these names in running text.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, NamedTuple
+
+from src.config import MUNICIPALITIES_FILE, PLACES_FILE
+
+# How a name refers to a government. "official" names and forms ending in 시/군/구/도 are
+# distinctive; "short" forms (안산, 연천) and places are common words too: they count as such
+# only when followed by a particle, a known suffix or nothing. Otherwise a short name is a
+# "prefix" (weak evidence, left for the model to weigh) and a place name is dropped.
+OFFICIAL, ALIAS, SHORT, DISTRICT, TOWN = "official", "alias", "short", "district", "town"
+PREFIX = "prefix"  # a short name opening a longer word: 광주신세계, 나주문화재단, 예산안(!)
+_GOVERNMENT_SUFFIXES = ("시", "군", "구", "도")
+PARTICLES = ("은", "는", "이", "가", "을", "를", "의", "에", "에서", "에는", "와", "과", "도",
+              "로", "으로", "만", "까지", "부터", "서", "이다", "인", "과의", "와의", "에도")
+_FOLLOWERS = ("지역", "시민", "군민", "구민", "도민", "주민", "일대", "권", "시내", "읍내", "출신",
+              "시청", "군청", "구청", "도청", "시장", "군수", "구청장", "지사", "교육", "경찰",
+              "소방", "상공", "시의회", "군의회", "구의회", "도의회", "특례시", "광역")
+_WORD = re.compile(r"[가-힣0-9]+")
+
+
+class Region(NamedTuple):
+    label: str
+    code: str
+    sido: str
+    name: str
+    level: str  # "sido" or "sigungu"
+
+
+class Mention(NamedTuple):
+    surface: str
+    start: int
+    end: int
+    kind: str
+    labels: tuple[str, ...]
+    follower: str  # the rest of the word after the name (particle, 청, 의회, …)
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    regions: dict[str, Region]
+    names: dict[str, tuple[tuple[str, str], ...]]  # surface → ((label, kind), …)
+    max_len: int
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.regions)
+
+    def find_mentions(self, text: str) -> list[Mention]:
+        """Names of governments and places in `text`, longest match first, left to right."""
+        return [m for word in _WORD.finditer(text) for m in self._mentions_in(word.group(), word.start())]
+
+    def _mentions_in(self, word: str, offset: int) -> Iterator[Mention]:
+        pos = 0
+        while pos < len(word) - 1:
+            match = self._longest_name(word, pos)
+            if match is None:
+                return
+            surface, entries = match
+            end = pos + len(surface)
+            follower = word[end:]
+            by_kind: dict[str, list[str]] = {}
+            clean = _is_clean_follower(follower) or self._longest_name(word, end) is not None
+            for label, kind in entries:
+                if not clean and kind in (SHORT, TOWN):
+                    if kind == TOWN:
+                        continue
+                    kind = PREFIX
+                by_kind.setdefault(kind, []).append(label)
+            for kind, labels in by_kind.items():
+                yield Mention(surface, offset + pos, offset + end, kind, tuple(labels), follower)
+            pos = end
+
+    def _longest_name(self, word: str, pos: int):
+        for size in range(min(self.max_len, len(word) - pos), 1, -1):
+            entries = self.names.get(word[pos:pos + size])
+            if entries:
+                return word[pos:pos + size], entries
+        return None
+
+
+def load_gazetteer(municipalities: Path = MUNICIPALITIES_FILE, places: Path = PLACES_FILE) -> Gazetteer:
+    regions: dict[str, Region] = {}
+    names: dict[str, list[tuple[str, str]]] = {}
+    for row in _read_csv(municipalities):
+        region = Region(row["label"], row["code"], row["sido"], row["name"], row["level"])
+        regions[region.label] = region
+        _add(names, region.name or region.sido, region.label, OFFICIAL)
+        for alias in filter(None, row["aliases"].split("|")):
+            _add(names, alias, region.label, ALIAS if alias.endswith(_GOVERNMENT_SUFFIXES) else SHORT)
+    for row in _read_csv(places):
+        kind = TOWN if row["kind"] in ("읍", "면", "동") else DISTRICT
+        for label in row["labels"].split("|"):
+            _add(names, row["name"], label, kind)
+    frozen = {surface: tuple(dict.fromkeys(entries)) for surface, entries in names.items()}
+    return Gazetteer(regions, frozen, max(map(len, frozen)))
+
+
+def _add(names: dict[str, list[tuple[str, str]]], surface: str, label: str, kind: str) -> None:
+    if len(surface) >= 2:
+        names.setdefault(surface, []).append((label, kind))
+
+
+def _is_clean_follower(follower: str) -> bool:
+    return not follower or follower in PARTICLES or follower.startswith(_FOLLOWERS)
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))

@@ -1,0 +1,301 @@
+"""The municipality head: which local government an article is about, or none.
+
+Not a 243-way text classifier. Every government the gazetteer finds in an article becomes a
+candidate, described by features that do not depend on which government it is (how often and
+where it is named, in the title, as the subject, in the `나주시(시장 …)` lead, with its 시도
+named too, …). A gradient-boosted model trained on the corpus scores the candidates, so a
+government never seen in training is found as well as a familiar one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from src.features import Article, as_article, morphemes
+from src.gazetteer import DISTRICT, OFFICIAL, PARTICLES, PREFIX, SHORT, TOWN, Gazetteer, Mention
+
+__all__ = ["MunicipalityTagger"]
+
+_LEAD_CHARS = 300
+_READ_CHARS = 520  # what annotators read of the text
+_HEAD_TITLES = ("시장", "군수", "구청장", "도지사", "지사", "교육감")
+_HEAD_FOLLOWERS = {"시": "장", "군": "수", "구": "청장", "도": "지사"}
+_SUBJECT_PARTICLES = ("은", "는", "이", "가", "에서")
+_LEAD_PATTERN = re.compile(r"\s?\((?:" + "|".join(_HEAD_TITLES) + r"|권한대행)")
+_HEAD_NAME = re.compile(r"([가-힣]{3})\s?$")
+_DATELINE_BEFORE = ("[", "(", "【")
+
+
+class Candidate(NamedTuple):
+    label: str
+    features: list[float]
+    mentions: list[Mention]
+
+
+class MunicipalityTagger(ClassifierMixin, BaseEstimator):
+    """Articles → a label of the gazetteer or `none_label`.
+
+    gazetteer: the `Gazetteer` to find names with (passed in, so the model carries it).
+    none_threshold: below this candidate probability the answer is `none_label`.
+    max_iter, learning_rate, max_leaf_nodes: the candidate scorer (HistGradientBoosting).
+    none_text_C: regularisation of the text model that estimates "no local government".
+    """
+
+    def __init__(self, gazetteer: Gazetteer | None = None, none_label="없음", none_threshold=0.5,
+                 max_iter=200, learning_rate=0.05, max_leaf_nodes=15, none_text_C=4.0,
+                 random_state=0):
+        self.gazetteer = gazetteer
+        self.none_label = none_label
+        self.none_threshold = none_threshold
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.none_text_C = none_text_C
+        self.random_state = random_state
+
+    def fit(self, X: list[Article], y):
+        y = np.asarray(y, dtype=object)
+        mentions = self._mentions(X)
+        self.head_names_ = _learn_head_names(X, mentions, y)
+        p_none = self._fit_none_text(X, (y == self.none_label).astype(int))
+        rows, targets = [], []
+        for candidates, gold in zip(self._candidates(X, mentions, p_none), y):
+            rows.extend(c.features for c in candidates)
+            targets.extend(int(c.label == gold) for c in candidates)
+        self.scorer_ = HistGradientBoostingClassifier(
+            max_iter=self.max_iter, learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state,
+        ).fit(np.asarray(rows, dtype=float), np.asarray(targets))
+        self.classes_ = np.array([*self.gazetteer.labels, self.none_label], dtype=object)
+        return self
+
+    def predict(self, X: list[Article]) -> np.ndarray:
+        return np.array([ranked[0][0] for ranked in self.rank(X)], dtype=object)
+
+    def rank(self, X: list[Article]) -> list[list[tuple[str, float, list[Mention]]]]:
+        """Per article, `(label, score, mentions)` best first; the none label when nothing fits."""
+        check_is_fitted(self)
+        if not len(X):
+            return []
+        candidates = self._candidates(X, self._mentions(X), self.none_text_.predict_proba(X)[:, 1])
+        rows = [c.features for article in candidates for c in article]
+        scores = self.scorer_.predict_proba(np.asarray(rows, dtype=float))[:, 1] if rows else []
+        ends = np.cumsum([len(article) for article in candidates])
+        return [self._rank_one(article, scores[end - len(article):end])
+                for article, end in zip(candidates, ends)]
+
+    def describe(self, X: list[Article], top_k: int = 3) -> list[dict]:
+        records = []
+        for ranked in self.rank(X):
+            label, score, mentions = ranked[0]
+            region = self.gazetteer.regions.get(label)
+            records.append({
+                "municipality": label,
+                "municipality_code": region.code if region else None,
+                "municipality_sido": region.sido if region else None,
+                "municipality_score": round(score, 4),
+                "municipality_top": [{"label": l, "score": round(s, 4)} for l, s, _ in ranked[:top_k]],
+                "evidence": _evidence(mentions),
+            })
+        return records
+
+    def _rank_one(self, candidates: list[Candidate], scores) -> list[tuple[str, float, list[Mention]]]:
+        if not candidates:
+            return [(self.none_label, 1.0, [])]
+        order = np.argsort(-np.asarray(scores), kind="stable")
+        ranked = [(candidates[i].label, float(scores[i]), candidates[i].mentions) for i in order]
+        best_label, best_score, best_mentions = ranked[0]
+        if best_score < self.none_threshold:
+            return [(self.none_label, 1.0 - best_score, []), *ranked]
+        tied = [label for label, score, _ in ranked if best_score - score < 1e-9]
+        if len(tied) > 1:
+            return [(self._certain_level(tied), best_score, best_mentions), *ranked]
+        return ranked
+
+    def _certain_level(self, labels: list[str]) -> str:
+        """Several governments fit equally: the 시도 they share, else none."""
+        sidos = {self.gazetteer.regions[label].sido for label in labels}
+        return sidos.pop() if len(sidos) == 1 else self.none_label
+
+    def _mentions(self, X: list[Article]) -> list[list[Mention]]:
+        return [_resolve_homonyms(self.gazetteer.find_mentions(_full_text(a)), self.gazetteer) for a in X]
+
+    def _candidates(self, X: list[Article], mentions: list[list[Mention]], p_none) -> list[list[Candidate]]:
+        return [_describe_candidates(a, m, self.gazetteer, self.head_names_, p)
+                for a, m, p in zip(X, mentions, p_none)]
+
+    def _fit_none_text(self, X: list[Article], is_none: np.ndarray) -> np.ndarray:
+        """Fit the text model of P(no local government); return it for the training articles
+        from models that did not see them, so the scorer learns how far to trust it."""
+        vectorizer = TfidfVectorizer(preprocessor=as_article, tokenizer=morphemes, token_pattern=None,
+                                     lowercase=False, min_df=2, sublinear_tf=True)
+        features = vectorizer.fit_transform(X)
+        folds = min(5, int(np.bincount(is_none, minlength=2).min()))
+        if folds < 2:  # (almost) all articles on one side: the prior is all there is to learn
+            model = DummyClassifier(strategy="prior")
+            p_none = np.full(len(X), float(is_none.mean()))
+        else:
+            model = LogisticRegression(C=self.none_text_C, solver="liblinear")
+            cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+            p_none = cross_val_predict(model, features, is_none, cv=cv, method="predict_proba")[:, 1]
+        self.none_text_ = make_pipeline(vectorizer, model.fit(features, is_none))
+        return p_none
+
+
+def _describe_candidates(article: Article, mentions: list[Mention], gazetteer: Gazetteer,
+                         head_names: dict[str, str], p_none: float) -> list[Candidate]:
+    text = _full_text(article)
+    body_start = len(article.title) + 1
+    by_label: dict[str, list[Mention]] = defaultdict(list)
+    for mention in mentions:
+        for label in mention.labels:
+            by_label[label].append(mention)
+    head_hits = Counter(label for name, label in head_names.items() if name in text)
+    for label in head_hits:
+        by_label.setdefault(label, [])
+    for label in list(by_label):
+        region = gazetteer.regions[label]
+        if region.level == "sigungu":
+            by_label.setdefault(region.sido, [])
+    weight = {label: sum(1.0 / len(m.labels) for m in ms) for label, ms in by_label.items()}
+    total = sum(weight.values()) or 1.0
+    ranked_weights = sorted(weight.values(), reverse=True)
+    first_title_start = mentions[0].start if mentions and mentions[0].start < body_start else -1
+    context = _Context(text, body_start, gazetteer, by_label, weight, total, ranked_weights,
+                       head_hits, p_none, len(by_label), first_title_start, article.proper_noun_starts,
+                       sum(1 for m in mentions if body_start <= m.start < body_start + _READ_CHARS))
+    return [Candidate(label, context.features(label), ms) for label, ms in by_label.items()]
+
+
+class _Context(NamedTuple):
+    text: str
+    body_start: int
+    gazetteer: Gazetteer
+    by_label: dict[str, list[Mention]]
+    weight: dict[str, float]
+    total: float
+    ranked_weights: list[float]
+    head_hits: Counter
+    p_none: float
+    n_candidates: int
+    first_title_start: int
+    proper_starts: frozenset[int]
+    n_read: int
+
+    def features(self, label: str) -> list[float]:
+        mentions = self.by_label[label]
+        region = self.gazetteer.regions[label]
+        body = [m for m in mentions if m.start >= self.body_start]
+        title = [m for m in mentions if m.start < self.body_start]
+        body_len = max(len(self.text) - self.body_start, 1)
+        first = (body[0].start - self.body_start) if body else body_len
+        own = self.weight[label]
+        other_max = max((w for l, w in self.weight.items() if l != label), default=0.0)
+        kinds = Counter(m.kind for m in mentions)
+        return [
+            float(region.level == "sido"),
+            len(mentions), own, own / self.total, own - other_max,
+            float(own >= self.ranked_weights[0]), self.n_candidates,
+            sum(1 for m in mentions if len(m.labels) == 1),
+            float(np.mean([len(m.labels) for m in mentions])) if mentions else 0.0,
+            kinds[OFFICIAL], kinds[SHORT], kinds[DISTRICT], kinds[TOWN], kinds[PREFIX],
+            sum(1 for m in mentions if m.kind in (SHORT, PREFIX) and m.start in self.proper_starts),
+            len(title), float(bool(title) and title[0].start <= 1),
+            float(bool(title) and title[0].start == self.first_title_start),
+            min(first, 3000) / 3000, first / body_len,
+            sum(1 for m in body if m.start - self.body_start < _LEAD_CHARS),
+            sum(1 for m in body if m.start - self.body_start < _READ_CHARS) / max(self.n_read, 1),
+            sum(1 for m in mentions if _is_joint(self.text, m)),
+            sum(1 for m in mentions if m.follower in _SUBJECT_PARTICLES),
+            sum(1 for m in mentions if _is_head(m)),
+            sum(1 for m in mentions if _LEAD_PATTERN.match(self.text, m.end + len(m.follower))),
+            sum(1 for m in mentions if m.start and self.text[m.start - 1] in _DATELINE_BEFORE),
+            sum(1 for m in mentions if m.follower and m.follower not in _SUBJECT_PARTICLES),
+            self.head_hits.get(label, 0),
+            *self._hierarchy(label, region),
+            self.p_none,
+            math.log1p(len(self.text)),
+        ]
+
+    def _hierarchy(self, label: str, region) -> list[float]:
+        if region.level == "sido":
+            children = [l for l in self.by_label if l != label and self.gazetteer.regions[l].sido == label]
+            return [0.0, len(children), sum(self.weight[c] for c in children)]
+        parent = self.weight.get(region.sido, 0.0)
+        siblings = [l for l in self.by_label if l not in (label, region.sido)
+                    and self.gazetteer.regions[l].sido == region.sido]
+        return [parent, len(siblings), 0.0]
+
+
+def _is_head(mention: Mention) -> bool:
+    """`나주시장`, `연천군수`, `은평구청장`, `안산 시장`: the head of that government."""
+    return (mention.follower.startswith(_HEAD_TITLES)
+            or _HEAD_FOLLOWERS.get(mention.surface[-1]) == mention.follower)
+
+
+def _resolve_homonyms(mentions: list[Mention], gazetteer: Gazetteer) -> list[Mention]:
+    """Narrow a name found in several places (중구, 고성, 중앙동) to the one the place named
+    right before it points at (`부산 중구`, `목포 중앙동`)."""
+    resolved = []
+    for i, mention in enumerate(mentions):
+        if len(mention.labels) > 1:
+            before = resolved[-1] if i else None
+            near = set(before.labels) if before and mention.start - before.end - len(before.follower) <= 2 else set()
+            fits = tuple(label for label in mention.labels if _within(label, near, gazetteer))
+            if fits:
+                mention = mention._replace(labels=fits)
+        resolved.append(mention)
+    return resolved
+
+
+def _within(label: str, context: set[str], gazetteer: Gazetteer) -> bool:
+    return label in context or gazetteer.regions[label].sido in context
+
+
+def _is_joint(text: str, mention: Mention) -> bool:
+    """`광주·전남`, `부산·울산·경남`: named as one of several governments acting together."""
+    end = mention.end + len(mention.follower)
+    return (end < len(text) and text[end] == "·") or (mention.start > 0 and text[mention.start - 1] == "·")
+
+
+def _learn_head_names(X: list[Article], mentions: list[list[Mention]], y: np.ndarray) -> dict[str, str]:
+    """Names written just before `<government>시장/군수/…` in training articles of that government."""
+    seen: dict[str, Counter] = defaultdict(Counter)
+    for article, found, gold in zip(X, mentions, y):
+        text = _full_text(article)
+        for mention in found:
+            name = _HEAD_NAME.search(text, 0, mention.start) if gold in mention.labels and _is_head(mention) else None
+            if name:
+                seen[name.group(1)][gold] += 1
+    return {name: labels.most_common(1)[0][0] for name, labels in seen.items() if len(labels) == 1}
+
+
+def _full_text(article: Article) -> str:
+    """The string mention offsets (and the tokenizer's proper-noun offsets) refer to."""
+    return f"{article.title}\n{article.text}"
+
+
+def _evidence(mentions: list[Mention]) -> list[str]:
+    """`연천군 ×3`, `전곡읍`, `연천군보건소`: the names that decided, particles dropped."""
+    counts = Counter(m.surface + _without_particle(m.follower) for m in mentions)
+    return [f"{surface} ×{n}" if n > 1 else surface for surface, n in counts.most_common(5)]
+
+
+def _without_particle(follower: str) -> str:
+    for particle in sorted(PARTICLES, key=len, reverse=True):
+        if follower.endswith(particle):
+            return follower[: -len(particle)]
+    return follower

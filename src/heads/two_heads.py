@@ -1,0 +1,61 @@
+"""`TwoHeads`: the category head and the municipality head side by side on the same articles."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from src.features import Article
+
+__all__ = ["TwoHeads"]
+
+
+class TwoHeads(BaseEstimator):
+    """Fits and applies both heads; `y` has two columns: category, municipality.
+
+    Articles whose category is `none_label` (fit no category) train only the municipality head.
+    A category probability under `low_confidence` flags the answer as unsure.
+    """
+
+    def __init__(self, category, municipality, none_label="other", low_confidence=0.5, top_k=3):
+        self.category = category
+        self.municipality = municipality
+        self.none_label = none_label
+        self.low_confidence = low_confidence
+        self.top_k = top_k
+
+    def fit(self, X: list[Article], y):
+        y = np.asarray(y, dtype=object).reshape(len(X), -1)
+        categorised = y[:, 0] != self.none_label
+        self.category_ = clone(self.category).fit([a for a, keep in zip(X, categorised) if keep],
+                                                  y[categorised, 0])
+        self.municipality_ = clone(self.municipality).fit(X, y[:, 1])
+        return self
+
+    def predict(self, X: list[Article]) -> np.ndarray:
+        """One row per article: `[category, municipality]`."""
+        check_is_fitted(self)
+        return np.column_stack([self.category_.predict(X), self.municipality_.predict(X)])
+
+    def predict_category_proba(self, X: list[Article]) -> np.ndarray:
+        check_is_fitted(self)
+        return self.category_.predict_proba(X)
+
+    def describe(self, X: list[Article], top_k: int | None = None) -> list[dict]:
+        """One record per article: both labels with their scores, runners-up and evidence, and
+        `low_confidence` when the category's probability is under the threshold."""
+        check_is_fitted(self)
+        top_k = top_k or self.top_k
+        proba, terms = self.category_.predict_with_evidence(X)
+        classes = self.category_.classes_
+        ranked = np.argsort(-proba, axis=1)[:, :top_k]
+        places = self.municipality_.describe(X, top_k)
+        return [{
+            "category": classes[order[0]],
+            "category_score": round(float(row[order[0]]), 4),
+            "category_top": [{"label": classes[i], "score": round(float(row[i]), 4)} for i in order],
+            **{k: v for k, v in place.items() if k != "evidence"},
+            "evidence": {"category": words, "municipality": place["evidence"]},
+            "low_confidence": bool(row[order[0]] < self.low_confidence),
+        } for row, order, words, place in zip(proba, ranked, terms, places)]

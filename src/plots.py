@@ -1,0 +1,38 @@
+"""Figures for run reports. Hangul labels render through the bundled Korean font."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from sklearn.metrics import confusion_matrix
+
+
+def plot_confusion_matrix(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str],
+                          names: dict[str, str], path: Path) -> Path:
+    """Row-normalised confusion matrix with counts, labelled `행정·자치 (admin)` etc."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import koreanize_matplotlib  # noqa: F401  (registers the Korean font on import)
+    import matplotlib.pyplot as plt
+
+    counts = confusion_matrix(y_true, y_pred, labels=list(labels))
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    ticks = [f"{names.get(label, label)} ({label})" for label in labels]
+    fig, ax = plt.subplots(figsize=(9, 8))
+    ax.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for (row, col), count in np.ndenumerate(counts):
+        if count:
+            ax.text(col, row, str(count), ha="center", va="center",
+                    color="white" if shares[row, col] > 0.5 else "black", fontsize=8)
+    ax.set_xticks(range(len(labels)), ticks, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), ticks)
+    ax.set_xlabel("예측 (predicted)")
+    ax.set_ylabel("정답 (true)")
+    ax.set_title("분류 혼동 행렬 (confusion matrix)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,225 @@
+"""`python -m src.predict`: tag articles with the trained model.
+
+    python -m src.predict article.txt [more.txt | folder/ | -]   readable summary (--json for JSON)
+    python -m src.predict --input in.jsonl --output out.jsonl    batch: one JSON line per record
+
+A `.txt` article's first line is its title. Files may be UTF-8 (with or without BOM) or
+CP949/EUC-KR. A file or record that cannot be read is reported on stderr, one line each, and
+the rest are still tagged: the exit code is 0 when all succeeded, 1 when some failed, 2 for a
+usage error and 4 when there is no usable model. Loading a model unpickles it, which runs code:
+use only model files from a source you trust.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from itertools import islice
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from src.dataset import RecordError, iter_records, read_article, decode_text
+from src.errors import DataError, TaggerError
+from src.persistence import load_model
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
+BATCH_SIZE = 512
+
+
+def predict_texts(model: Any, articles: Sequence[Any], top_k: int | None = None) -> list[dict]:
+    """Tag `(title, text)` pairs (or bare texts): one record per article, in order."""
+    return model[-1].describe(model[:-1].transform(articles), top_k)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        if bool(args.input) == bool(args.files):
+            parser.error("give article files (or -), or --input FILE, not both")
+        if args.output and not args.input:
+            parser.error("--output goes with --input")
+    except SystemExit as exc:  # --help, or a usage error argparse has already explained
+        return int(exc.code or 0)
+    try:
+        model = load(args.model)
+        if args.input:
+            return _run_batch(model, args)
+        return _run_files(model, args)
+    except TaggerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def load(source: str) -> Any:
+    """A model directory, or `models:/NAME@ALIAS` (or `models:/NAME/VERSION`) from the MLflow registry."""
+    if source.startswith("models:/"):
+        from src.tracking import download_registered_model
+
+        source = str(download_registered_model(source))
+    model, _ = load_model(Path(source))
+    return model
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m src.predict",
+                                     description="Tag Korean local news with a category and a local government.")
+    parser.add_argument("files", nargs="*", help="article .txt files, folders of them, or - for stdin")
+    parser.add_argument("--input", type=Path, help="JSONL or CSV records with uid, title, text")
+    parser.add_argument("--output", type=Path, help="JSONL output for --input (default: stdout)")
+    parser.add_argument("--model", default=str(DEFAULT_MODEL_DIR),
+                        help="model directory or models:/NAME@ALIAS (default: models/)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per article")
+    parser.add_argument("--top-k", type=int, default=None, metavar="K", help="alternatives to show")
+    return parser
+
+
+def _run_files(model: Any, args: argparse.Namespace) -> int:
+    failed = 0
+    for chunk in _chunks(_read_files(args.files), BATCH_SIZE):
+        ready = []
+        for name, article in chunk:
+            if isinstance(article, DataError):
+                print(f"error: {article}", file=sys.stderr)
+                failed += 1
+            else:
+                ready.append((name, article))
+        records = predict_texts(model, [article for _, article in ready], args.top_k)
+        for (name, _), record in zip(ready, records):
+            print(json.dumps({"file": name, **record}, ensure_ascii=False) if args.json
+                  else _summary(name, record), flush=True)
+    return 1 if failed else 0
+
+
+def _run_batch(model: Any, args: argparse.Namespace) -> int:
+    """Stream records through the model in chunks; each chunk's lines go out in one write, so
+    an interrupted run leaves only whole lines behind."""
+    from tqdm import tqdm
+
+    failed = 0
+    with _output(args.output) as write, tqdm(desc="tagging", unit="article", disable=None,
+                                             file=sys.stderr) as progress:
+        for chunk in _chunks(iter_records(args.input), BATCH_SIZE):
+            lines, n_failed = _tag_records(model, args.input, chunk, args.top_k)
+            write("".join(lines))
+            failed += n_failed
+            progress.update(len(chunk))
+    if failed:
+        print(f"{failed} record(s) could not be tagged: see their \"error\" field", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _tag_records(model: Any, path: Path, chunk: list, top_k: int | None) -> tuple[list[str], int]:
+    results: list[dict] = []
+    ready: list[tuple[int, tuple[str, str]]] = []
+    for line, record in chunk:
+        result, article = _check_record(path, line, record)
+        results.append(result)
+        if article is not None:
+            ready.append((len(results) - 1, article))
+    for (index, _), tagged in zip(ready, predict_texts(model, [a for _, a in ready], top_k)):
+        results[index] |= tagged
+    lines = [json.dumps(result, ensure_ascii=False) + "\n" for result in results]
+    return lines, len(results) - len(ready)
+
+
+def _check_record(path: Path, line: int, record: dict | RecordError) -> tuple[dict, tuple[str, str] | None]:
+    if isinstance(record, RecordError):
+        return {"uid": None, "error": f"{path.name}:{line}: {record}"}, None
+    uid = record.get("uid")
+    title, text = str(record.get("title") or ""), str(record.get("text") or "")
+    problem = _problem(title, text)
+    if problem:
+        return {"uid": uid, "error": f"{path.name}:{line}: {problem}"}, None
+    return {"uid": uid}, (title, text)
+
+
+def _read_files(names: Iterable[str]) -> Iterator[tuple[str, tuple[str, str] | DataError]]:
+    for name in names:
+        if name == "-":
+            yield "-", _checked("-", lambda: _split_title(decode_text(sys.stdin.buffer.read())))
+            continue
+        path = Path(name)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+            if not files:
+                yield name, DataError(f"{name}: no .txt files in this folder")
+            for file in files:
+                yield str(file), _checked(str(file), lambda file=file: read_article(file))
+        else:
+            yield name, _checked(name, lambda: read_article(path))
+
+
+def _checked(name: str, read) -> tuple[str, str] | DataError:
+    try:
+        title, text = read()
+    except DataError as exc:
+        return exc if str(exc).startswith(name) else DataError(f"{name}: {exc}")
+    problem = _problem(title, text)
+    return DataError(f"{name}: {problem}") if problem else (title, text)
+
+
+def _problem(title: str, text: str) -> str | None:
+    if not (title + text).strip():
+        return "empty article"
+    if not any("\uac00" <= ch <= "\ud7a3" for ch in title + text):
+        return "no Korean text to tag"
+    return None
+
+
+def _split_title(text: str) -> tuple[str, str]:
+    text = text.strip()
+    if not text:
+        raise DataError("empty input")
+    title, _, body = text.partition("\n")
+    return title.strip(), body.strip()
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[Callable[[str], None]]:
+    if path is None:
+        yield lambda text: (sys.stdout.write(text), sys.stdout.flush())
+        return
+    try:
+        stream = path.open("wb", buffering=0)  # unbuffered: one write call per chunk
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror}") from None
+    with stream:
+        yield lambda text: stream.write(text.encode("utf-8"))
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _summary(name: str, record: dict) -> str:
+    def others(top: list[dict]) -> str:
+        return ", ".join(f"{t['label']} {t['score']:.2f}" for t in top[1:]) or "-"
+
+    flag = "  (low confidence)" if record["low_confidence"] else ""
+    code = f" [{record['municipality_code']}]" if record.get("municipality_code") else ""
+    evidence = record["evidence"]
+    return "\n".join([
+        name,
+        f"  category      {record['category']} {record['category_score']:.2f}{flag}"
+        f"   next: {others(record['category_top'])}",
+        f"  municipality  {record['municipality']}{code} {record['municipality_score']:.2f}"
+        f"   next: {others(record['municipality_top'])}",
+        f"  evidence      {', '.join(evidence['category']) or '-'} | "
+        f"{', '.join(evidence['municipality']) or '-'}",
+    ])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

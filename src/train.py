@@ -1,0 +1,194 @@
+"""`python -m src.train [key=value ...]`: params → data → fit → evaluate → save → track."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
+from src.dataset import load_corpus
+from src.errors import DataError, TaggerError
+from src.evaluate import evaluate_records
+from src.gazetteer import Gazetteer, load_gazetteer
+from src.persistence import save_model
+from src.pipeline import build_pipeline
+
+log = logging.getLogger("src.train")
+_VERSIONED = ("scikit-learn", "kiwipiepy", "kiwipiepy_model", "joblib", "numpy", "scipy",
+              "pandas", "mlflow")
+
+
+@dataclass
+class TrainingResult:
+    metrics: dict[str, float]
+    n_train: int
+    n_test: int
+    model_dir: Path
+    run_id: str | None
+
+    def table(self) -> str:
+        m = self.metrics
+        lines = [
+            f"{'':6}{'articles':>9} | category {'macro-F1':>9}{'accuracy':>9}{'acc+alt':>8}"
+            f" | municipality {'accuracy':>9}{'없음 P/R':>11}",
+            f"{'train':6}{self.n_train:>9} |",
+            f"{'test':6}{self.n_test:>9} | {'':8} {m['category_macro_f1']:>9.3f}"
+            f"{m['category_accuracy']:>9.3f}{m['category_accuracy_with_alt']:>8.3f}"
+            f" | {'':12} {m['municipality_accuracy']:>9.3f}"
+            f"{m['municipality_none_precision']:>6.3f}/{m['municipality_none_recall']:.3f}",
+            "per-category F1: " + "  ".join(f"{k.removeprefix('category_f1_')} {v:.2f}"
+                                             for k, v in m.items() if k.startswith("category_f1_")),
+            f"trained in {m['train_seconds']:.1f} s ({m['tokens_per_second']:,.0f} tokens/s); "
+            f"model in {self.model_dir}" + (f"; MLflow run {self.run_id}" if self.run_id else ""),
+        ]
+        return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m src.train",
+                                     description="Train the tagger on a labelled corpus.")
+    parser.add_argument("overrides", nargs="*", metavar="key=value",
+                        help="override a params.yaml entry, e.g. model.category.C=0.5")
+    parser.add_argument("--params", type=Path, default=PARAMS_FILE, help="settings file")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse has already explained
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.captureWarnings(True)
+    try:
+        result = train(load_params(args.params, args.overrides))
+    except TaggerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(result.table())
+    return 0
+
+
+def train(params: Params) -> TrainingResult:
+    taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
+    train_frame, test_frame = _load_data(params, taxonomy, gazetteer)
+    pipeline = build_pipeline(params, taxonomy, gazetteer)
+    tokenizer, heads = pipeline.named_steps["tokens"], pipeline.named_steps["tag"]
+
+    started = time.perf_counter()
+    train_articles = tokenizer.fit_transform(train_frame)
+    tokenize_seconds = time.perf_counter() - started
+    heads.fit(train_articles, train_frame[["category", "municipality"]].to_numpy())
+    train_seconds = time.perf_counter() - started
+
+    test_articles = tokenizer.transform(test_frame)
+    n_tokens = sum(len(a.tokens) for a in train_articles)
+    metrics = {"train_seconds": train_seconds, "tokenize_seconds": tokenize_seconds,
+               "tokens_per_second": n_tokens / max(tokenize_seconds, 1e-9)}
+    with tempfile.TemporaryDirectory() as tmp:
+        report_dir = Path(tmp)
+        metrics |= evaluate_records(heads.describe(test_articles), test_frame, taxonomy,
+                                    heads.low_confidence, report_dir, set(train_frame["municipality"]))
+        pipeline.set_params(tokens__cache_dir=None)
+        model_dir = params.output.model_dir
+        save_model(pipeline, model_dir, _model_card(params, taxonomy, metrics, train_frame, test_frame))
+        log.info("model saved in %s", model_dir)
+        run_id = _track(params, metrics, report_dir, model_dir, pipeline, test_frame)
+    return TrainingResult(metrics, len(train_frame), len(test_frame), model_dir, run_id)
+
+
+def _load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> tuple[pd.DataFrame, pd.DataFrame]:
+    places = (*gazetteer.labels, taxonomy.no_municipality)
+
+    def load(path: Path) -> pd.DataFrame:
+        frame, report = load_corpus(path, taxonomy.category_labels, places, params.data.on_error)
+        log.info("%s", report.summary())
+        for example in report.examples:
+            log.info("  skipped %s", example)
+        return frame
+
+    train_frame = load(params.data.train)
+    if params.data.test is not None:
+        return train_frame, load(params.data.test)
+    return _split(train_frame, params.data.test_size, params.seed)
+
+
+def _split(frame: pd.DataFrame, test_size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Seeded split, stratified by category (categories too rare to split stay in train)."""
+    counts = frame["category"].value_counts()
+    rare = frame["category"].isin(counts[counts < 2].index)
+    common = frame[~rare]
+    if len(common) < 4:
+        raise DataError(f"{len(frame)} articles are too few to hold out a test split; "
+                        "give data.test or more data")
+    train_part, test_part = train_test_split(
+        common, test_size=test_size, random_state=seed, stratify=np.asarray(common["category"].tolist()))
+    return pd.concat([train_part, frame[rare]]), test_part
+
+
+def _track(params: Params, metrics, report_dir: Path, model_dir: Path, pipeline, frame) -> str | None:
+    if not params.tracking.enabled:
+        return None
+    from src.tracking import log_training_run
+
+    example = frame[["title", "text"]].head(2).copy()
+    example["text"] = example["text"].str.slice(0, 300)
+    output = pipeline[-1].describe(pipeline[:-1].transform(example))
+    run_id = log_training_run(params.tracking.experiment, flatten_params(params), metrics, report_dir,
+                              model_dir, example, output, params.tracking.registered_model)
+    log.info("MLflow run %s logged", run_id)
+    return run_id
+
+
+def _model_card(params: Params, taxonomy: Taxonomy, metrics, train_frame, test_frame) -> dict[str, Any]:
+    return {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "categories": list(taxonomy.categories),
+        "metrics": metrics,
+        "params": {k: v if not isinstance(v, tuple) else list(v) for k, v in flatten_params(params).items()},
+        "data": {"train": _fingerprint(params.data.train, len(train_frame)),
+                 "test": _fingerprint(params.data.test, len(test_frame))},
+        "versions": _versions(),
+        "git_commit": _git_commit(),
+    }
+
+
+def _fingerprint(path: Path | None, n_articles: int) -> dict[str, Any]:
+    if path is None:
+        return {"path": None, "articles": n_articles, "note": "held out from train"}
+    return {"path": str(path), "articles": n_articles,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def _versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""The two entry points, called as a user would: `main([...])` with temporary folders."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from src import predict, train
+from src.config import ROOT
+from tests.conftest import EXAMPLES, SAMPLE_CORPUS
+
+EXAMPLE = EXAMPLES / "yeoncheon_health.txt"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Train on a slice of the bundled corpus into a temporary model dir and MLflow store."""
+    folder = tmp_path_factory.mktemp("run")
+    corpus = folder / "slice.jsonl"
+    corpus.write_text("".join(SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)[::2]),
+                      encoding="utf-8")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        code = train.main([f"data.train={corpus}", f"output.model_dir={folder / 'model'}",
+                           "data.cache_dir=null", "tracking.registered_model=tagger-test"])
+    return code, folder, uri
+
+
+def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
+    code, folder, uri = trained
+    assert code == 0
+    card = json.loads((folder / "model" / "tagger.json").read_text(encoding="utf-8"))
+    assert {"metrics", "params", "data", "versions", "git_commit", "sha256"} <= set(card)
+    assert card["data"]["train"]["articles"] == 176  # 80 % of the 220-article slice
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("local-news-tagger").experiment_id])
+    assert run.data.params["model.category.C"] == "0.3"
+    assert run.data.params["features.pos_tags"] == "NNG,NNP,VV,VA,XR,SL"
+    for metric in ("category_macro_f1", "category_accuracy_with_alt", "category_f1_health",
+                   "municipality_accuracy", "train_seconds", "tokens_per_second"):
+        assert metric in run.data.metrics
+    reports = {a.path for a in client.list_artifacts(run.info.run_id, "reports")}
+    assert reports == {"reports/confusion_matrix.png", "reports/classification_report.txt",
+                       "reports/category_mistakes.csv", "reports/municipality_mistakes.csv"}
+    (version,) = client.search_model_versions("name='tagger-test'")
+    assert version.run_id == run.info.run_id
+
+
+def test_predict_a_file_from_the_trained_model(trained, capsys):
+    _, folder, _ = trained
+    assert predict.main(["--model", str(folder / "model"), "--json", str(EXAMPLE)]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["file"] == str(EXAMPLE)
+    assert record["municipality"] == "경기도 연천군"
+    assert {"category", "category_score", "category_top", "municipality_code",
+            "municipality_score", "evidence", "low_confidence"} <= set(record)
+
+
+def test_predict_registry_model(trained, capsys, monkeypatch):
+    _, _, uri = trained
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert predict.main(["--model", "models:/tagger-test/1", str(EXAMPLE)]) == 0
+    assert "경기도 연천군" in capsys.readouterr().out
+
+
+def test_batch_keeps_order_and_reports_bad_records(fitted_model_dir, tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join([
+        json.dumps({"uid": "a", "title": "연천군 소식", "text": "연천군은 백학면에서 축제를 연다."}, ensure_ascii=False),
+        '{"uid": "broken", ',
+        json.dumps({"uid": "c", "title": "", "text": "English only text"}),
+        json.dumps({"uid": "d", "title": "부산 중구 소식", "text": "부산 중구는 광복동에서 점검을 한다."}, ensure_ascii=False),
+    ]), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code = predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)])
+    assert code == 1
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line.get("uid") for line in lines] == ["a", None, "c", "d"]
+    assert "error" in lines[1] and "no Korean text" in lines[2]["error"]
+    assert lines[0]["municipality"] == "경기도 연천군" and "category_score" in lines[3]
+    assert "2 record(s) could not be tagged" in capsys.readouterr().err
+
+
+def test_bad_files_are_reported_and_the_rest_tagged(fitted_model_dir, write, capsys):
+    files = [str(EXAMPLES / "busan_junggu_safety_cp949.txt"), str(write("empty.txt", "")),
+             str(write("binary.txt", b"\x00\x01\x02")), "missing.txt"]
+    assert predict.main(["--model", str(fitted_model_dir), *files]) == 1
+    out, err = capsys.readouterr()
+    assert "부산광역시 중구" in out
+    assert len(err.strip().splitlines()) == 3 and "Traceback" not in err
+
+
+def test_usage_and_model_errors_exit_cleanly(tmp_path, capsys):
+    assert predict.main([]) == 2
+    assert predict.main(["--model", str(tmp_path), str(EXAMPLE)]) == 4
+    assert "run `python -m src.train` first" in capsys.readouterr().err
+    assert train.main(["model.category.C=-1"]) == 2
+    assert "model.category.C: -1.0 is out of range" in capsys.readouterr().err
+
+
+def test_predict_path_does_not_import_mlflow_or_matplotlib():
+    code = "import sys, src.predict; print([m for m in ('mlflow', 'matplotlib') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from src.config import PARAMS_FILE, ROOT, Params, flatten_params, load_params
+from src.errors import ConfigError
+
+
+def test_params_yaml_matches_the_defaults():
+    params = load_params(PARAMS_FILE)
+    assert params == Params()
+    assert params.data.train == ROOT / "data" / "raw" / "sample_articles.jsonl"
+
+
+def test_overrides_are_typed_and_paths_follow_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    params = load_params(PARAMS_FILE, ["model.category.C=2", "data.test=test.jsonl",
+                                       "features.word_ngram=[1, 3]", "features.char_ngram=null"])
+    assert params.model.category.C == 2.0 and isinstance(params.model.category.C, float)
+    assert params.data.test == tmp_path / "test.jsonl"
+    assert params.features.word_ngram == (1, 3)
+    assert params.features.char_ngram is None
+
+
+@pytest.mark.parametrize("override, message", [
+    ("model.category.gamma=1", "unknown key 'model.category.gamma' (allowed: classifier, C,"),
+    ("model.category.C=abc", "model.category.C: expected float, got 'abc'"),
+    ("model.category.classifier=forest", "allowed: linear_svc, logistic_regression, sgd, complement_nb"),
+    ("data.test_size=0.9", "data.test_size: 0.9 is out of range (allowed: 0.05 to 0.5)"),
+    ("features.word_ngram=[3, 1]", "features.word_ngram: [3, 1] is not a valid range"),
+    ("seed.value=1", "'seed' has no sub-keys"),
+    ("C", "write it as key=value"),
+])
+def test_bad_overrides_name_the_key_and_the_allowed_values(override, message):
+    with pytest.raises(ConfigError, match=None) as error:
+        load_params(PARAMS_FILE, [override])
+    assert message in str(error.value)
+
+
+def test_bad_yaml_file_is_reported_with_its_name(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("data:\n  on_error: maybe\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="data.on_error: 'maybe' is not allowed"):
+        load_params(path)
+    path.write_text("data: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="is not valid YAML"):
+        load_params(path)
+
+
+def test_flatten_params_gives_one_entry_per_setting():
+    flat = flatten_params(Params())
+    assert flat["model.category.C"] == 0.3
+    assert flat["features.pos_tags"] == ("NNG", "NNP", "VV", "VA", "XR", "SL")
+    assert isinstance(flat["data.train"], str) and Path(flat["data.train"]).name == "sample_articles.jsonl"

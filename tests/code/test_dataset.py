@@ -1,0 +1,93 @@
+import json
+
+import pandas as pd
+import pytest
+
+from src.dataset import decode_text, load_corpus, read_article
+from src.errors import DataError
+
+CATEGORIES = ("health", "welfare", "other")
+PLACES = ("경기도 연천군", "없음")
+
+
+def record(uid="a1", **fields):
+    base = {"uid": uid, "title": "연천군 보건소 소식", "text": "연천군보건소는 건강검진을 한다.",
+            "category": "health", "category_alt": "", "municipality": "경기도 연천군"}
+    return {**base, **fields}
+
+
+def jsonl(*records) -> str:
+    return "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in records)
+
+
+def test_good_jsonl_loads_with_its_columns(write):
+    frame, report = load_corpus(write("c.jsonl", jsonl(record("a1"), record("a2", category="welfare"))),
+                                CATEGORIES, PLACES)
+    assert list(frame["uid"]) == ["a1", "a2"]
+    assert list(frame.columns[:6]) == ["uid", "title", "text", "category", "category_alt", "municipality"]
+    assert report.kept == 2 and not report.skipped
+
+
+BAD_RECORDS = {
+    "malformed line": '{"uid": "b1", "title": ',
+    "missing field": json.dumps({"uid": "b1", "title": "t", "text": "본문", "category": "health"}),
+    "empty text": json.dumps(record("b1", text="   "), ensure_ascii=False),
+    "unknown label": json.dumps(record("b1", category="sports"), ensure_ascii=False),
+    "unknown municipality": json.dumps(record("b1", municipality="경기도 없는군"), ensure_ascii=False),
+    "duplicate uid": json.dumps(record("a1"), ensure_ascii=False),
+}
+
+
+@pytest.mark.parametrize("case", BAD_RECORDS)
+def test_each_bad_record_stops_loading_with_file_and_line(write, case):
+    path = write("c.jsonl", jsonl(record("a1"), BAD_RECORDS[case], record("a3")))
+    with pytest.raises(DataError, match=r"c\.jsonl:2: "):
+        load_corpus(path, CATEGORIES, PLACES)
+
+
+def test_skip_mode_counts_every_bad_record_by_reason(write):
+    path = write("c.jsonl", jsonl(record("a1"), *BAD_RECORDS.values(), record("a9")))
+    frame, report = load_corpus(path, CATEGORIES, PLACES, on_error="skip")
+    assert list(frame["uid"]) == ["a1", "a9"]
+    assert report.skipped == {"malformed line": 1, "missing field": 1, "empty text": 1,
+                              "unknown label": 2, "duplicate uid": 1}
+    assert "skipped 6" in report.summary()
+
+
+def test_csv_in_cp949_and_broken_quoting(write):
+    header = "uid,title,text,category,category_alt,municipality\n"
+    good = 'a1,연천 소식,"연천군은 건강검진을, 무료로 한다.",health,,경기도 연천군\n'
+    frame, _ = load_corpus(write("c.csv", header + good, "cp949"), CATEGORIES, PLACES)
+    assert frame.loc[0, "text"] == "연천군은 건강검진을, 무료로 한다."
+    broken = write("b.csv", header + good + 'a2,제목,"닫히지 않은 따옴표,health,,없음\n')
+    with pytest.raises(DataError, match=r"b\.csv:\d+: broken CSV quoting"):
+        load_corpus(broken, CATEGORIES, PLACES)
+
+
+def test_parquet_and_unsupported_type(tmp_path):
+    path = tmp_path / "c.parquet"
+    pd.DataFrame([record("a1"), record("a2")]).to_parquet(path)
+    frame, _ = load_corpus(path, CATEGORIES, PLACES)
+    assert len(frame) == 2
+    with pytest.raises(DataError, match="unsupported file type '.txt'"):
+        load_corpus(tmp_path / "c.txt", CATEGORIES, PLACES)
+
+
+def test_missing_file_and_empty_corpus(write, tmp_path):
+    with pytest.raises(DataError, match="No such file"):
+        load_corpus(tmp_path / "none.jsonl", CATEGORIES, PLACES)
+    with pytest.raises(DataError, match="no usable articles"):
+        load_corpus(write("e.jsonl", "\n\n"), CATEGORIES, PLACES)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp949", "euc-kr"])
+def test_articles_decode_in_every_supported_encoding(write, encoding):
+    path = write("a.txt", "연천군 소식\n백학면에서 건강검진을 한다.\n", encoding)
+    assert read_article(path) == ("연천군 소식", "백학면에서 건강검진을 한다.")
+
+
+def test_binary_bytes_are_refused():
+    with pytest.raises(DataError, match="binary"):
+        decode_text(b"\x89PNG\r\n\x1a\n\x00\x00")
+    with pytest.raises(DataError, match="not UTF-8 or CP949"):
+        decode_text(bytes([0xff, 0xfe, 0xfd, 0x80]) * 4)

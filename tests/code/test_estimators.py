@@ -1,0 +1,54 @@
+"""scikit-learn's estimator contract, checked by hand: text estimators are skipped by check_estimator."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from src.features import KiwiTokenizer
+from src.heads.category import CategoryClassifier
+from src.heads.municipality import MunicipalityTagger
+from src.heads.two_heads import TwoHeads
+
+
+@pytest.fixture(scope="module")
+def data(sample_frame):
+    frame = sample_frame.groupby("category").head(8)
+    articles = KiwiTokenizer().transform(frame)
+    return articles, frame[["category", "municipality"]].to_numpy()
+
+
+def heads(gazetteer):
+    return [
+        ("category", CategoryClassifier(char_ngram=(2, 3), calibration_folds=2), 0),
+        ("municipality", MunicipalityTagger(gazetteer=gazetteer, max_iter=20), 1),
+        ("both", TwoHeads(CategoryClassifier(calibration_folds=2),
+                          MunicipalityTagger(gazetteer=gazetteer, max_iter=20)), None),
+    ]
+
+
+def plain_params(estimator) -> dict:
+    """Every parameter, nested ones included, except the sub-estimator objects themselves."""
+    return {k: v for k, v in estimator.get_params(deep=True).items() if not hasattr(v, "get_params")}
+
+
+@pytest.mark.parametrize("which", ["category", "municipality", "both"])
+def test_contract(data, gazetteer, which):
+    name, estimator, column = next(h for h in heads(gazetteer) if h[0] == which)
+    articles, y = data
+    target = y if column is None else y[:, column]
+    if column == 0:
+        keep = target != "other"
+        articles, target = [a for a, k in zip(articles, keep) if k], target[keep]
+
+    assert plain_params(clone(estimator)) == plain_params(estimator)
+    with pytest.raises(NotFittedError):
+        clone(estimator).predict(articles)
+    fitted = clone(estimator)
+    assert fitted.fit(articles, target) is fitted
+    predicted = fitted.predict(articles)
+    assert len(predicted) == len(articles)
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict(articles), predicted)

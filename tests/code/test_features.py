@@ -1,0 +1,51 @@
+import pickle
+
+import pytest
+
+from src.features import Article, KiwiTokenizer
+
+PAIRS = [("연천군, 예산 편성", "연천군은 내년 예산을 편성했다."), ("", "본문만 있는 기사입니다.")]
+
+
+def test_keeps_the_chosen_tags_and_weights_the_title():
+    articles = KiwiTokenizer(pos_tags=("NNG", "NNP"), title_weight=2).fit_transform(PAIRS)
+    assert isinstance(articles[0], Article)
+    assert articles[0].tokens == ("연천군", "예산", "편성") * 2 + ("연천군", "내년", "예산", "편성")
+    assert articles[1].tokens == ("본문", "기사")
+    assert 0 in articles[0].proper_noun_starts  # 연천군 at the very start is a proper noun
+
+
+def test_accepts_frames_dicts_and_bare_texts():
+    import pandas as pd
+
+    tokenizer = KiwiTokenizer()
+    frame = pd.DataFrame({"title": [PAIRS[0][0]], "text": [PAIRS[0][1]]})
+    expected = tokenizer.transform([PAIRS[0]])
+    assert tokenizer.transform(frame) == expected
+    assert tokenizer.transform([{"title": PAIRS[0][0], "text": PAIRS[0][1]}]) == expected
+    assert tokenizer.transform(["본문만 있는 기사입니다."]) == tokenizer.transform([PAIRS[1]])
+
+
+def test_pickles_without_its_kiwi_and_rebuilds_it():
+    tokenizer = KiwiTokenizer()
+    before = tokenizer.transform(PAIRS)
+    assert tokenizer._kiwi_instance is not None
+    state = pickle.dumps(tokenizer)
+    assert b"kiwipiepy" not in state  # no Kiwi object (or anything of its module) inside
+    restored = pickle.loads(state)
+    assert getattr(restored, "_kiwi_instance", None) is None
+    assert restored.transform(PAIRS) == before
+
+
+def test_cache_is_reused_across_tag_choices(tmp_path, monkeypatch):
+    KiwiTokenizer(cache_dir=tmp_path).transform(PAIRS)
+    assert len(list(tmp_path.glob("kiwi-*.joblib"))) == 1
+
+    def fail(self, pairs):
+        raise AssertionError("re-tokenized although the corpus is cached")
+
+    monkeypatch.setattr(KiwiTokenizer, "_analyze_uncached", fail)
+    cached = KiwiTokenizer(pos_tags=("NNG",), title_weight=0, cache_dir=tmp_path).transform(PAIRS)
+    assert cached[0].tokens == ("내년", "예산", "편성")
+    with pytest.raises(AssertionError):  # other texts are not in the cache
+        KiwiTokenizer(cache_dir=tmp_path).transform([("새 제목", "새 본문")])

@@ -1,0 +1,59 @@
+"""Behaviour of the municipality head on small, hand-written articles."""
+
+import pytest
+
+from src.predict import predict_texts
+from tests.conftest import HELD_OUT
+
+
+def tag(model, title, text):
+    return predict_texts(model, [(title, text)])[0]
+
+
+def test_finds_a_government_it_never_saw_in_training(fitted_model, sample_frame):
+    assert HELD_OUT not in set(fitted_model[-1].municipality_.head_names_.values())
+    record = tag(fitted_model, "연천군, 전곡읍 어르신 무료 이동목욕 서비스",
+                 "연천군(군수 홍길동)은 전곡읍과 백학면 거동이 불편한 어르신을 찾아가는 이동목욕 서비스를 "
+                 "시작한다고 밝혔다. 군은 목욕 차량 2대를 마련해 주 3회 운행한다. 연천군 관계자는 "
+                 "\"어르신들의 위생과 건강을 꼼꼼히 챙기겠다\"고 말했다.")
+    assert record["municipality"] == HELD_OUT
+    assert record["municipality_code"] == "41800"
+    assert record["municipality_sido"] == "경기도"
+    assert any("연천군" in e for e in record["evidence"]["municipality"])
+
+
+@pytest.mark.parametrize("title, text, expected", [
+    ("부산 중구, 광복동 상가 화재 안전점검",
+     "부산 중구는 광복동과 남포동 상가를 대상으로 겨울철 화재 안전점검을 벌인다. 중구 관계자는 상인들의 협조를 당부했다.",
+     "부산광역시 중구"),
+    ("서울 중구, 명동 관광특구 야간 순찰 강화",
+     "서울 중구는 명동 관광특구의 야간 안전을 위해 순찰을 늘린다고 밝혔다. 중구청은 외국인 관광객 안내소도 함께 운영한다.",
+     "서울특별시 중구"),
+    ("강원 고성군, 거진항 수산물 축제 개막",
+     "강원 고성군은 거진항 일대에서 수산물 축제를 연다고 밝혔다. 고성군 관계자는 동해안 대표 축제로 키우겠다고 말했다.",
+     "강원특별자치도 고성군"),
+    ("경남 고성군, 공룡엑스포 준비 착수",
+     "경남 고성군은 당항포 관광지에서 열릴 공룡엑스포 준비에 들어갔다. 고성군은 통영, 사천과 연계한 관광 상품도 만든다.",
+     "경상남도 고성군"),
+    ("경기 광주시, 곤지암 도자기 축제 연다",
+     "경기 광주시는 곤지암읍 도자공원에서 도자기 축제를 연다고 밝혔다. 광주시 관계자는 남한산성과 연계한 관광 코스를 안내했다.",
+     "경기도 광주시"),
+])
+def test_homonyms_are_resolved_from_context(fitted_model, title, text, expected):
+    assert tag(fitted_model, title, text)["municipality"] == expected
+
+
+def test_province_as_actor_gets_the_province(fitted_model):
+    record = tag(fitted_model, "전라남도, 도내 22개 시군과 기후위기 대응 협약",
+                 "전라남도는 도청 회의실에서 도내 22개 시군과 기후위기 공동 대응 협약을 맺었다고 밝혔다. "
+                 "도지사는 \"전남도가 탄소중립을 앞장서 이끌겠다\"고 말했다.")
+    assert record["municipality"] == "전라남도"
+    assert record["municipality_code"] == "46000"
+
+
+def test_national_news_gets_none(fitted_model):
+    record = tag(fitted_model, "정부, 내년 최저임금 인상률 발표",
+                 "고용노동부는 최저임금위원회 심의를 거쳐 내년도 최저임금을 결정했다고 밝혔다. 정부는 "
+                 "소상공인 부담을 덜기 위한 지원책도 함께 내놓았다. 경제단체들은 엇갈린 반응을 보였다.")
+    assert record["municipality"] == "없음"
+    assert record["municipality_code"] is None
