@@ -43,7 +43,7 @@ class FeatureParams:
     word_ngram: tuple[int, int] = (1, 2)
     word_min_df: int = 2
     sublinear_tf: bool = False
-    char_ngram: Optional[tuple[int, int]] = (2, 4)
+    char_ngram: Optional[tuple[int, int]] = (2, 3)
     char_max_chars: int = 1500
 
     def __post_init__(self):
@@ -79,6 +79,7 @@ class MunicipalityParams:
     learning_rate: float = 0.05
     max_leaf_nodes: int = 15
     none_text_C: float = 4.0
+    mask_augment: float = 0.5
 
     def __post_init__(self):
         _check_range("model.municipality.none_threshold", self.none_threshold, 0.0, 1.0)
@@ -86,6 +87,7 @@ class MunicipalityParams:
         _check_range("model.municipality.learning_rate", self.learning_rate, 1e-3, 1.0)
         _check_range("model.municipality.max_leaf_nodes", self.max_leaf_nodes, 2, 255)
         _check_range("model.municipality.none_text_C", self.none_text_C, 1e-4, 1e4)
+        _check_range("model.municipality.mask_augment", self.mask_augment, 0.0, 1.0)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,28 @@
-"""Metrics of a trained tagger, overall and per class, with the report files of a run."""
+"""Metrics of a trained tagger, overall, per class and per source, with the report files of a run.
+
+    python -m src.evaluate --model models/ --data test.jsonl     (or --model models:/NAME@ALIAS)
+
+evaluates a model on any labelled file and logs an evaluation run to MLflow.
+"""
 
 from __future__ import annotations
 
+import argparse
+import logging
+import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 
-from src.config import Taxonomy
+from src.config import Taxonomy, load_taxonomy
+from src.errors import TaggerError
+
+log = logging.getLogger("src.evaluate")
+_CALIBRATION_BINS = 10
+_WORST_MISTAKES = 50
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,11 +75,47 @@ def confidence_scores(confidence: np.ndarray, correct: np.ndarray, is_none: np.n
     return scores
 
 
+def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = _CALIBRATION_BINS):
+    """Per confidence bin: centre, accuracy and mean confidence (NaN when empty), share of answers."""
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    counts = np.bincount(which, minlength=bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = np.bincount(which, weights=correct.astype(float), minlength=bins) / counts
+        mean_confidence = np.bincount(which, weights=confidence, minlength=bins) / counts
+    return (edges[:-1] + edges[1:]) / 2, accuracy, mean_confidence, counts / max(len(confidence), 1)
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = _CALIBRATION_BINS) -> float:
+    """Mean gap between stated confidence and accuracy, weighted by the answers in each bin."""
+    _, accuracy, mean_confidence, share = reliability(confidence, correct, bins)
+    filled = share > 0
+    return float(np.sum(share[filled] * np.abs(mean_confidence[filled] - accuracy[filled])))
+
+
+def source_scores(frame: "pd.DataFrame", category: np.ndarray, municipality: np.ndarray,
+                  none_label: str) -> dict[str, float]:
+    """Category macro-F1 and municipality accuracy for each `source_set` of the data."""
+    if "source_set" not in frame.columns:
+        return {}
+    sources = _column(frame, "source_set")
+    truth, places = _column(frame, "category"), _column(frame, "municipality")
+    scores = {}
+    for source in sorted(set(sources)):
+        rows = sources == source
+        labelled = rows & (truth != none_label)
+        scores[f"source_{source}_municipality_accuracy"] = float(np.mean(places[rows] == municipality[rows]))
+        if labelled.any():
+            scores[f"source_{source}_category_macro_f1"] = float(
+                f1_score(truth[labelled], category[labelled], average="macro", zero_division=0))
+    return scores
+
+
 def evaluate_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy,
                      threshold: float, report_dir: Path,
                      seen_municipalities: Iterable[str] = ()) -> dict[str, float]:
     """Score predicted `records` against the labelled `frame`; write the report files."""
-    from src.plots import plot_confusion_matrix
+    from src.plots import plot_confusion_matrix, plot_reliability
 
     truth = _column(frame, "category")
     alt = _column(frame, "category_alt")
@@ -79,6 +129,11 @@ def evaluate_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxon
     places = np.array([r["municipality"] for r in records], dtype=object)
     place_truth = _column(frame, "municipality")
     scores |= municipality_scores(place_truth, places, taxonomy.no_municipality, seen_municipalities)
+    scores |= source_scores(frame, predicted, places, taxonomy.none_label)
+    right = (predicted == truth)[~is_none]
+    scores["category_calibration_error"] = expected_calibration_error(confidence[~is_none], right)
+    centres, accuracy, _, share = reliability(confidence[~is_none], right)
+    plot_reliability(centres, accuracy, share, report_dir / "reliability.png")
 
     (report_dir / "classification_report.txt").write_text(
         classification_report(truth[~is_none], predicted[~is_none], labels=labels, digits=3,
@@ -87,6 +142,8 @@ def evaluate_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxon
                           report_dir / "confusion_matrix.png")
     _write_mistakes(frame, (predicted != truth) & ~is_none, predicted=predicted, score=confidence,
                     path=report_dir / "category_mistakes.csv")
+    _write_mistakes(frame, (predicted != truth) & (predicted != alt) & ~is_none, predicted=predicted,
+                    score=confidence, path=report_dir / "worst_mistakes.csv", worst=_WORST_MISTAKES)
     _write_mistakes(frame, places != place_truth, predicted_municipality=places,
                     score=np.array([r["municipality_score"] for r in records]),
                     evidence=np.array([" | ".join(r["evidence"]["municipality"]) for r in records], dtype=object),
@@ -98,8 +155,57 @@ def _column(frame: "pd.DataFrame", name: str) -> np.ndarray:
     return np.asarray(frame[name].tolist(), dtype=object)
 
 
-def _write_mistakes(frame: "pd.DataFrame", wrong: np.ndarray, path: Path, **extra: np.ndarray) -> None:
+def _write_mistakes(frame: "pd.DataFrame", wrong: np.ndarray, path: Path, worst: int | None = None,
+                    **extra: np.ndarray) -> None:
+    """The wrong rows with what was predicted; with `worst`, only the most confident ones."""
     columns = [c for c in ("uid", "source_set", "title", "category", "category_alt", "municipality")
                if c in frame.columns]
     table = frame.loc[wrong, columns].assign(**{name: values[wrong] for name, values in extra.items()})
+    if worst is not None:
+        table = table.sort_values("score", ascending=False).head(worst)
     table.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m src.evaluate",
+                                     description="Evaluate a trained tagger on a labelled file.")
+    parser.add_argument("--model", default="models", help="model directory or models:/NAME@ALIAS")
+    parser.add_argument("--data", type=Path, required=True, help="labelled JSONL, CSV or Parquet")
+    parser.add_argument("--on-error", choices=("fail", "skip"), default="fail")
+    parser.add_argument("--no-track", action="store_true", help="do not log an MLflow run")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        scores = evaluate_model(args.model, args.data, args.on_error, track=not args.no_track)
+    except TaggerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print("\n".join(f"{name:48} {value:.4f}" for name, value in scores.items()))
+    return 0
+
+
+def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool = True) -> dict[str, float]:
+    """Tag every article of a labelled file with the model at `source` and score the answers."""
+    from src.dataset import load_corpus
+    from src.persistence import load_model
+
+    model, card = load_model(source)
+    heads, taxonomy = model[-1], load_taxonomy()
+    places = (*heads.municipality_.gazetteer.labels, taxonomy.no_municipality)
+    frame, report = load_corpus(data, taxonomy.category_labels, places, on_error)
+    log.info("%s", report.summary())
+    records = heads.describe(model[:-1].transform(frame))
+    with tempfile.TemporaryDirectory() as tmp:
+        scores = evaluate_records(records, frame, taxonomy, heads.low_confidence, Path(tmp))
+        if track:
+            from src.tracking import log_evaluation_run
+
+            log_evaluation_run(card, str(source), data, scores, Path(tmp))
+    return scores
+
+
+if __name__ == "__main__":
+    sys.exit(main())

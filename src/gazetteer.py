@@ -51,11 +51,19 @@ class Mention(NamedTuple):
 class Gazetteer:
     regions: dict[str, Region]
     names: dict[str, tuple[tuple[str, str], ...]]  # surface → ((label, kind), …)
+    own_names: dict[str, tuple[str, ...]]  # label → its official name and aliases, longest first
     max_len: int
 
     @property
     def labels(self) -> tuple[str, ...]:
         return tuple(self.regions)
+
+    def mask(self, text: str, label: str) -> str:
+        """`text` with every name of government `label` hidden, length kept: 연천군 → ○○군, 연천 → ○○."""
+        for name in self.own_names[label]:
+            keep = name[-1] if name.endswith(_GOVERNMENT_SUFFIXES) else ""
+            text = text.replace(name, "○" * (len(name) - len(keep)) + keep)
+        return text
 
     def find_mentions(self, text: str) -> list[Mention]:
         """Names of governments and places in `text`, longest match first, left to right."""
@@ -104,7 +112,13 @@ def load_gazetteer(municipalities: Path = MUNICIPALITIES_FILE, places: Path = PL
         for label in row["labels"].split("|"):
             _add(names, row["name"], label, kind)
     frozen = {surface: tuple(dict.fromkeys(entries)) for surface, entries in names.items()}
-    return Gazetteer(regions, frozen, max(map(len, frozen)))
+    own: dict[str, set[str]] = {label: set() for label in regions}
+    for surface, entries in frozen.items():
+        for label, kind in entries:
+            if kind in (OFFICIAL, ALIAS, SHORT):
+                own[label].add(surface)
+    own_names = {label: tuple(sorted(found, key=len, reverse=True)) for label, found in own.items()}
+    return Gazetteer(regions, frozen, own_names, max(map(len, frozen)))
 
 
 def _add(names: dict[str, list[tuple[str, str]]], surface: str, label: str, kind: str) -> None:

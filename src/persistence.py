@@ -54,8 +54,14 @@ def load_card(model_dir: Path) -> dict[str, Any]:
         raise ModelError(f"{path} is unreadable ({type(exc).__name__})") from None
 
 
-def load_model(model_dir: Path) -> tuple[Any, dict[str, Any]]:
-    """The fitted pipeline and its card; a missing, altered or incompatible file → `ModelError`."""
+def load_model(source: str | Path) -> tuple[Any, dict[str, Any]]:
+    """The fitted pipeline and its card, from a model directory or a registry URI such as
+    `models:/NAME@ALIAS`. A missing, altered or incompatible model raises `ModelError`."""
+    if str(source).startswith("models:/"):
+        from src.tracking import download_registered_model  # imports MLflow: only when asked for
+
+        source = download_registered_model(str(source))
+    model_dir = Path(source)
     with _locked(model_dir, shared=True):
         card = load_card(model_dir)
         path = model_dir / MODEL_FILE
@@ -93,6 +99,7 @@ def _sha256(path: Path) -> str:
 
 def _temp_path(folder: Path, name: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{name}.", suffix=".tmp")
+    os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the model from other users of the folder
     os.close(fd)
     return Path(tmp)
 

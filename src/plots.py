@@ -9,15 +9,20 @@ import numpy as np
 from sklearn.metrics import confusion_matrix
 
 
-def plot_confusion_matrix(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str],
-                          names: dict[str, str], path: Path) -> Path:
-    """Row-normalised confusion matrix with counts, labelled `행정·자치 (admin)` etc."""
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import koreanize_matplotlib  # noqa: F401  (registers the Korean font on import)
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def plot_confusion_matrix(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str],
+                          names: dict[str, str], path: Path) -> Path:
+    """Row-normalised confusion matrix with counts, labelled `행정·자치 (admin)` etc."""
+    plt = _pyplot()
     counts = confusion_matrix(y_true, y_pred, labels=list(labels))
     shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     ticks = [f"{names.get(label, label)} ({label})" for label in labels]
@@ -32,6 +37,26 @@ def plot_confusion_matrix(y_true: Sequence[str], y_pred: Sequence[str], labels: 
     ax.set_xlabel("예측 (predicted)")
     ax.set_ylabel("정답 (true)")
     ax.set_title("분류 혼동 행렬 (confusion matrix)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_reliability(centres: np.ndarray, accuracy: np.ndarray, share: np.ndarray, path: Path) -> Path:
+    """Accuracy against stated confidence per bin (empty bins as NaN), and the share of answers."""
+    plt = _pyplot()
+    width = centres[1] - centres[0]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6, 7), height_ratios=[3, 1], sharex=True)
+    top.plot([0, 1], [0, 1], linestyle="--", color="grey", label="완벽한 보정 (perfect)")
+    top.bar(centres, np.nan_to_num(accuracy), width=width, edgecolor="black", alpha=0.7,
+            label="정확도 (accuracy)")
+    top.set_ylabel("정확도 (accuracy)")
+    top.set_title("신뢰도 보정 (reliability)")
+    top.legend(loc="upper left")
+    bottom.bar(centres, share, width=width, edgecolor="black")
+    bottom.set_xlabel("예측 확률 (confidence)")
+    bottom.set_ylabel("비율 (share)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

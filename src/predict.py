@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, or a usage error argparse has already explained
         return int(exc.code or 0)
     try:
-        model = load(args.model)
+        model, _ = load_model(args.model)
         if args.input:
             return _run_batch(model, args)
         return _run_files(model, args)
@@ -58,16 +58,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
-
-def load(source: str) -> Any:
-    """A model directory, or `models:/NAME@ALIAS` (or `models:/NAME/VERSION`) from the MLflow registry."""
-    if source.startswith("models:/"):
-        from src.tracking import download_registered_model
-
-        source = str(download_registered_model(source))
-    model, _ = load_model(Path(source))
-    return model
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,6 +12,7 @@ from typing import Any
 
 import mlflow
 import mlflow.pyfunc
+import pandas as pd
 
 from src.config import DEFAULT_TRACKING_URI, ROOT
 
@@ -32,7 +33,7 @@ class TaggerModel(mlflow.pyfunc.PythonModel):
 
         self.model, _ = load_model(Path(context.artifacts["model_dir"]))
 
-    def predict(self, context, model_input, params=None) -> list[dict[str, Any]]:
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> list[dict[str, Any]]:
         articles = self.model[:-1].transform(model_input)
         return self.model[-1].describe(articles)
 
@@ -49,7 +50,7 @@ def log_training_run(
 ) -> str:
     """One run with params, metrics, report files and the model (registered when named)."""
     _use_experiment(experiment)
-    with mlflow.start_run() as run:
+    with mlflow.start_run(tags={"kind": "training"}) as run:
         mlflow.log_params({k: _param_value(v) for k, v in params.items()})
         mlflow.log_metrics(metrics)
         mlflow.log_artifacts(str(artifact_dir), artifact_path="reports")
@@ -63,6 +64,18 @@ def log_training_run(
             pip_requirements=_pip_requirements(),
             registered_model_name=registered_model,
         )
+        return run.info.run_id
+
+
+def log_evaluation_run(card: dict[str, Any], model_source: str, data: Path, metrics: dict[str, float],
+                       report_dir: Path) -> str:
+    """An evaluation run: the model evaluated, the data, the scores and the report files."""
+    _use_experiment(card.get("params", {}).get("tracking.experiment", "local-news-tagger"))
+    with mlflow.start_run(run_name=f"evaluate {data.name}", tags={"kind": "evaluation"}) as run:
+        mlflow.log_params({"model": model_source, "data": str(data),
+                           "model_sha256": card.get("sha256", "")[:12]})
+        mlflow.log_metrics(metrics)
+        mlflow.log_artifacts(str(report_dir), artifact_path="reports")
         return run.info.run_id
 
 

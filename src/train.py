@@ -43,20 +43,20 @@ class TrainingResult:
 
     def table(self) -> str:
         m = self.metrics
-        lines = [
-            f"{'':6}{'articles':>9} | category {'macro-F1':>9}{'accuracy':>9}{'acc+alt':>8}"
-            f" | municipality {'accuracy':>9}{'없음 P/R':>11}",
-            f"{'train':6}{self.n_train:>9} |",
-            f"{'test':6}{self.n_test:>9} | {'':8} {m['category_macro_f1']:>9.3f}"
-            f"{m['category_accuracy']:>9.3f}{m['category_accuracy_with_alt']:>8.3f}"
-            f" | {'':12} {m['municipality_accuracy']:>9.3f}"
-            f"{m['municipality_none_precision']:>6.3f}/{m['municipality_none_recall']:.3f}",
-            "per-category F1: " + "  ".join(f"{k.removeprefix('category_f1_')} {v:.2f}"
-                                             for k, v in m.items() if k.startswith("category_f1_")),
-            f"trained in {m['train_seconds']:.1f} s ({m['tokens_per_second']:,.0f} tokens/s); "
-            f"model in {self.model_dir}" + (f"; MLflow run {self.run_id}" if self.run_id else ""),
-        ]
-        return "\n".join(lines)
+        per_class = "  ".join(f"{k.removeprefix('category_f1_')} {v:.2f}"
+                              for k, v in m.items() if k.startswith("category_f1_"))
+        return "\n".join([
+            f"{'test (' + str(self.n_test) + ' articles)':28}{'macro-F1':>10}{'accuracy':>10}{'+alt':>8}",
+            f"{'  category':28}{m['category_macro_f1']:>10.3f}{m['category_accuracy']:>10.3f}"
+            f"{m['category_accuracy_with_alt']:>8.3f}",
+            f"{'':28}{'accuracy':>10}{'none P':>10}{'none R':>8}",
+            f"{'  municipality':28}{m['municipality_accuracy']:>10.3f}"
+            f"{m['municipality_none_precision']:>10.3f}{m['municipality_none_recall']:>8.3f}",
+            f"  per-category F1: {per_class}",
+            f"trained on {self.n_train} articles in {m['train_seconds']:.1f} s "
+            f"({m['tokens_per_second']:,.0f} tokens/s); model in {self.model_dir}"
+            + (f"; MLflow run {self.run_id}" if self.run_id else ""),
+        ])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -52,11 +52,14 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
     none_threshold: below this candidate probability the answer is `none_label`.
     max_iter, learning_rate, max_leaf_nodes: the candidate scorer (HistGradientBoosting).
     none_text_C: regularisation of the text model that estimates "no local government".
+    mask_augment: weight of extra training copies of the articles with their government's
+        names hidden, so that 읍면동, institutions and heads of government count when the
+        name is absent (0 adds none).
     """
 
     def __init__(self, gazetteer: Gazetteer | None = None, none_label="없음", none_threshold=0.5,
                  max_iter=200, learning_rate=0.05, max_leaf_nodes=15, none_text_C=4.0,
-                 random_state=0):
+                 mask_augment=0.5, random_state=0):
         self.gazetteer = gazetteer
         self.none_label = none_label
         self.none_threshold = none_threshold
@@ -64,6 +67,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
         self.none_text_C = none_text_C
+        self.mask_augment = mask_augment
         self.random_state = random_state
 
     def fit(self, X: list[Article], y):
@@ -75,10 +79,18 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         for candidates, gold in zip(self._candidates(X, mentions, p_none), y):
             rows.extend(c.features for c in candidates)
             targets.extend(int(c.label == gold) for c in candidates)
+        weights = [1.0] * len(rows)
+        if self.mask_augment:
+            named = [i for i, gold in enumerate(y) if gold in self.gazetteer.regions]
+            masked = [self._masked(X[i], y[i]) for i in named]
+            for candidates, gold in zip(self._candidates(masked, self._mentions(masked), p_none[named]), y[named]):
+                rows.extend(c.features for c in candidates)
+                targets.extend(int(c.label == gold) for c in candidates)
+                weights.extend(self.mask_augment for _ in candidates)
         self.scorer_ = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state,
-        ).fit(np.asarray(rows, dtype=float), np.asarray(targets))
+        ).fit(np.asarray(rows, dtype=float), np.asarray(targets), sample_weight=np.asarray(weights))
         self.classes_ = np.array([*self.gazetteer.labels, self.none_label], dtype=object)
         return self
 
@@ -129,6 +141,11 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         """Several governments fit equally: the 시도 they share, else none."""
         sidos = {self.gazetteer.regions[label].sido for label in labels}
         return sidos.pop() if len(sidos) == 1 else self.none_label
+
+    def _masked(self, article: Article, label: str) -> Article:
+        """The article with its government's own names hidden (offsets unchanged)."""
+        return article._replace(title=self.gazetteer.mask(article.title, label),
+                                text=self.gazetteer.mask(article.text, label))
 
     def _mentions(self, X: list[Article]) -> list[list[Mention]]:
         return [_resolve_homonyms(self.gazetteer.find_mentions(_full_text(a)), self.gazetteer) for a in X]

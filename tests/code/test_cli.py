@@ -46,7 +46,8 @@ def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
         assert metric in run.data.metrics
     reports = {a.path for a in client.list_artifacts(run.info.run_id, "reports")}
     assert reports == {"reports/confusion_matrix.png", "reports/classification_report.txt",
-                       "reports/category_mistakes.csv", "reports/municipality_mistakes.csv"}
+                       "reports/category_mistakes.csv", "reports/municipality_mistakes.csv",
+                       "reports/worst_mistakes.csv", "reports/reliability.png"}
     (version,) = client.search_model_versions("name='tagger-test'")
     assert version.run_id == run.info.run_id
 

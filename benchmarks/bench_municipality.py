@@ -1,0 +1,91 @@
+"""Municipality benchmark on the shared split (train on train.jsonl, score test.jsonl):
+
+- accuracy, 없음 precision/recall, accuracy on governments that never occur in train;
+- accuracy when every mention of the gold government's own name is masked (연천군 → ○○군),
+  i.e. what 읍면동, institution and head-of-government cues recover;
+- the naive baseline "first government named in the text";
+- how much the municipality head adds to predict time per article.
+
+    python benchmarks/bench_municipality.py [--shared ../shared/data]
+
+Results go to stdout and benchmarks/results/municipality.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from src.config import load_params, load_taxonomy  # noqa: E402
+from src.dataset import load_corpus  # noqa: E402
+from src.evaluate import municipality_scores  # noqa: E402
+from src.gazetteer import Gazetteer, load_gazetteer  # noqa: E402
+from src.pipeline import build_pipeline  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "municipality.json"
+
+
+def first_named(text: str, gazetteer: Gazetteer, none_label: str) -> str:
+    mentions = gazetteer.find_mentions(text)
+    return mentions[0].labels[0] if mentions else none_label
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+    corpus = args.shared / "corpus"
+    taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
+    places = (*gazetteer.labels, taxonomy.no_municipality)
+    train, _ = load_corpus(corpus / "train.jsonl", taxonomy.category_labels, places)
+    test, _ = load_corpus(corpus / "test.jsonl", taxonomy.category_labels, places)
+    regions = json.loads((args.shared / "regions.json").read_text(encoding="utf-8"))
+    missing = (set(regions["sido"]) | set(regions["sigungu"])) - set(gazetteer.labels)
+
+    model = build_pipeline(load_params(), taxonomy, gazetteer)
+    model.fit(train, train[["category", "municipality"]].to_numpy())
+    model.set_params(tokens__cache_dir=None)
+    tokenizer, heads = model[0], model[-1]
+    none, gold = taxonomy.no_municipality, np.asarray(test["municipality"].tolist(), dtype=object)
+
+    started = time.perf_counter()
+    articles = tokenizer.transform(test)
+    heads.category_.predict_with_evidence(articles)
+    category_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    predicted = heads.municipality_.predict(articles)
+    municipality_seconds = time.perf_counter() - started
+
+    scores = municipality_scores(gold, predicted, none, set(train["municipality"]))
+    masked_rows = gold != none
+    masked = [(gazetteer.mask(t, g), gazetteer.mask(x, g))
+              for t, x, g in zip(test["title"], test["text"], gold) if g != none]
+    masked_predicted = heads.municipality_.predict(tokenizer.transform(masked))
+    naive = [first_named(f"{t}\n{x}", gazetteer, none) for t, x in zip(test["title"], test["text"])]
+
+    results = {
+        **scores,
+        "masked_accuracy": float(np.mean(masked_predicted == gold[masked_rows])),
+        "masked_articles": int(masked_rows.sum()),
+        "naive_first_named_accuracy": float(np.mean(np.asarray(naive, dtype=object) == gold)),
+        "regions_json_labels_missing_from_gazetteer": sorted(missing),
+        "predict_ms_per_article_without_municipality": 1000 * category_seconds / len(test),
+        "municipality_ms_per_article": 1000 * municipality_seconds / len(test),
+        "municipality_share_of_predict_time": municipality_seconds / category_seconds,
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Training benchmark: quality on the shared split, training time cold and with tokens cached,
+and what the default model (trained on the bundled corpus only) scores on the shared test file.
+
+    python benchmarks/bench_training.py [--shared ../shared/data] [--no-track]
+
+Each training is a real `python -m src.train` run (logged to MLflow unless --no-track), timed
+wall-clock from the outside. Results go to stdout and benchmarks/results/training.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from src.evaluate import evaluate_model  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "training.json"
+
+
+def train(overrides: list[str], track: bool) -> tuple[float, dict]:
+    """Run `python -m src.train` with overrides; wall seconds and the model card it wrote."""
+    args = [sys.executable, "-m", "src.train", *overrides]
+    if not track:
+        args.append("tracking.enabled=false")
+    started = time.perf_counter()
+    subprocess.run(args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    model_dir = next(o.split("=", 1)[1] for o in overrides if o.startswith("output.model_dir="))
+    return seconds, json.loads((Path(model_dir) / "tagger.json").read_text(encoding="utf-8"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--no-track", action="store_true")
+    args = parser.parse_args()
+    corpus = args.shared / "corpus"
+    track = not args.no_track
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        split = [f"data.train={corpus / 'train.jsonl'}", f"data.test={corpus / 'test.jsonl'}",
+                 f"data.cache_dir={tmp / 'cache'}"]
+        cold_s, card = train([*split, f"output.model_dir={tmp / 'cold'}"], track)
+        warm_s, warm_card = train([*split, f"output.model_dir={tmp / 'warm'}", "model.category.C=0.5"], track)
+        default_s, _ = train([f"output.model_dir={tmp / 'default'}"], track)
+        default = evaluate_model(str(tmp / "default"), corpus / "test.jsonl", track=track)
+
+    m = card["metrics"]
+    results = {
+        "shared_split": {k: m[k] for k in ("category_macro_f1", "category_accuracy",
+                                           "category_accuracy_with_alt", "municipality_accuracy")},
+        "train_cold_wall_seconds": cold_s,
+        "train_cold_fit_seconds": m["train_seconds"],
+        "retrain_cached_wall_seconds": warm_s,
+        "retrain_cached_fit_seconds": warm_card["metrics"]["train_seconds"],
+        "retrain_cached_macro_f1_C0.5": warm_card["metrics"]["category_macro_f1"],
+        "default_model_train_wall_seconds": default_s,
+        "default_model_on_shared_test": {k: default[k] for k in (
+            "category_macro_f1", "category_accuracy_with_alt", "municipality_accuracy")},
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+import numpy as np
+import pytest
+
+from src import evaluate
+
+
+def test_scores_count_the_second_label_and_none():
+    scores = evaluate.category_scores(["health", "urban", "economy"], ["health", "economy", "urban"],
+                                      ["", "economy", ""], ["health", "urban", "economy"])
+    assert scores["category_accuracy"] == pytest.approx(1 / 3)
+    assert scores["category_accuracy_with_alt"] == pytest.approx(2 / 3)
+    places = evaluate.municipality_scores(["없음", "경기도 연천군", "없음"], ["없음", "없음", "경기도"],
+                                          "없음", seen_in_training={"없음"})
+    assert places["municipality_none_precision"] == 0.5 and places["municipality_none_recall"] == 0.5
+    assert places["municipality_accuracy_unseen"] == 0.0 and places["municipality_unseen_articles"] == 1
+
+
+def test_calibration_error_is_the_weighted_gap_per_bin():
+    confidence = np.array([0.95, 0.9, 0.55, 0.52, 0.2])
+    correct = np.array([1, 1, 0, 1, 0])
+    # bins: 0.2 → gap 0.2 (1 of 5); 0.535 vs 0.5 (2 of 5); 0.925 vs 1.0 (2 of 5)
+    assert evaluate.expected_calibration_error(confidence, correct) == pytest.approx(0.084)
+
+
+def test_evaluate_command_scores_a_labelled_file(fitted_model_dir, capsys):
+    from tests.conftest import SAMPLE_CORPUS
+
+    assert evaluate.main(["--model", str(fitted_model_dir), "--data", str(SAMPLE_CORPUS), "--no-track"]) == 0
+    out = capsys.readouterr().out
+    assert "category_macro_f1" in out and "municipality_none_recall" in out
+    assert evaluate.main(["--model", str(fitted_model_dir), "--data", "missing.jsonl", "--no-track"]) == 3
