@@ -116,6 +116,8 @@ class TrackingParams:
     enabled: bool = True
     experiment: str = "local-news-tagger"
     registered_model: str = "local-news-tagger"
+    champion_metric: Literal["category_macro_f1", "category_accuracy", "category_accuracy_with_alt",
+                             "municipality_accuracy"] = "category_macro_f1"
 
 
 @dataclass(frozen=True)

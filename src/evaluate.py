@@ -111,44 +111,56 @@ def source_scores(frame: "pd.DataFrame", category: np.ndarray, municipality: np.
     return scores
 
 
-def evaluate_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy,
-                     threshold: float, report_dir: Path,
-                     seen_municipalities: Iterable[str] = ()) -> dict[str, float]:
-    """Score predicted `records` against the labelled `frame`; write the report files."""
-    from src.plots import plot_confusion_matrix, plot_reliability
-
-    truth = _column(frame, "category")
-    alt = _column(frame, "category_alt")
+def score_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy, threshold: float,
+                  seen_municipalities: Iterable[str] = ()) -> dict[str, float]:
+    """Every figure of predicted `records` against the labelled `frame`."""
+    truth, alt = _column(frame, "category"), _column(frame, "category_alt")
     predicted = np.array([r["category"] for r in records], dtype=object)
     confidence = np.array([r["category_score"] for r in records])
     is_none = truth == taxonomy.none_label
-    labels = [c for c in taxonomy.categories if c in set(truth[~is_none]) | set(predicted)]
-
-    scores = category_scores(truth[~is_none], predicted[~is_none], alt[~is_none], labels)
-    scores |= confidence_scores(confidence, (predicted == truth) | (predicted == alt), is_none, threshold)
     places = np.array([r["municipality"] for r in records], dtype=object)
-    place_truth = _column(frame, "municipality")
-    scores |= municipality_scores(place_truth, places, taxonomy.no_municipality, seen_municipalities)
+
+    scores = category_scores(truth[~is_none], predicted[~is_none], alt[~is_none],
+                             _labels(taxonomy, truth[~is_none], predicted))
+    scores |= confidence_scores(confidence, (predicted == truth) | (predicted == alt), is_none, threshold)
+    scores |= municipality_scores(_column(frame, "municipality"), places, taxonomy.no_municipality,
+                                  seen_municipalities)
     scores |= source_scores(frame, predicted, places, taxonomy.none_label)
-    right = (predicted == truth)[~is_none]
-    scores["category_calibration_error"] = expected_calibration_error(confidence[~is_none], right)
-    centres, accuracy, _, share = reliability(confidence[~is_none], right)
-    plot_reliability(centres, accuracy, share, report_dir / "reliability.png")
+    scores["category_calibration_error"] = expected_calibration_error(
+        confidence[~is_none], (predicted == truth)[~is_none])
+    return scores
+
+
+def write_reports(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy, report_dir: Path) -> None:
+    """Confusion matrix, reliability diagram, classification report and mistakes as CSV."""
+    from src.plots import plot_confusion_matrix, plot_reliability
+
+    truth, alt = _column(frame, "category"), _column(frame, "category_alt")
+    predicted = np.array([r["category"] for r in records], dtype=object)
+    confidence = np.array([r["category_score"] for r in records])
+    is_none = truth == taxonomy.none_label
+    labels = _labels(taxonomy, truth[~is_none], predicted)
+    places = np.array([r["municipality"] for r in records], dtype=object)
 
     (report_dir / "classification_report.txt").write_text(
         classification_report(truth[~is_none], predicted[~is_none], labels=labels, digits=3,
                               zero_division=0), encoding="utf-8")
     plot_confusion_matrix(truth[~is_none], predicted[~is_none], labels, taxonomy.categories,
                           report_dir / "confusion_matrix.png")
+    centres, accuracy, _, share = reliability(confidence[~is_none], (predicted == truth)[~is_none])
+    plot_reliability(centres, accuracy, share, report_dir / "reliability.png")
     _write_mistakes(frame, (predicted != truth) & ~is_none, predicted=predicted, score=confidence,
                     path=report_dir / "category_mistakes.csv")
     _write_mistakes(frame, (predicted != truth) & (predicted != alt) & ~is_none, predicted=predicted,
                     score=confidence, path=report_dir / "worst_mistakes.csv", worst=_WORST_MISTAKES)
-    _write_mistakes(frame, places != place_truth, predicted_municipality=places,
+    _write_mistakes(frame, places != _column(frame, "municipality"), predicted_municipality=places,
                     score=np.array([r["municipality_score"] for r in records]),
                     evidence=np.array([" | ".join(r["evidence"]["municipality"]) for r in records], dtype=object),
                     path=report_dir / "municipality_mistakes.csv")
-    return scores
+
+
+def _labels(taxonomy: Taxonomy, truth: np.ndarray, predicted: np.ndarray) -> list[str]:
+    return [c for c in taxonomy.categories if c in set(truth) | set(predicted)]
 
 
 def _column(frame: "pd.DataFrame", name: str) -> np.ndarray:
@@ -198,8 +210,9 @@ def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool 
     frame, report = load_corpus(data, taxonomy.category_labels, places, on_error)
     log.info("%s", report.summary())
     records = heads.describe(model[:-1].transform(frame))
+    scores = score_records(records, frame, taxonomy, heads.low_confidence)
     with tempfile.TemporaryDirectory() as tmp:
-        scores = evaluate_records(records, frame, taxonomy, heads.low_confidence, Path(tmp))
+        write_reports(records, frame, taxonomy, Path(tmp))
         if track:
             from src.tracking import log_evaluation_run
 

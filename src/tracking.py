@@ -17,6 +17,7 @@ import pandas as pd
 from src.config import DEFAULT_TRACKING_URI, ROOT
 
 _PARAM_VALUE_LIMIT = 6000
+CHAMPION = "champion"
 _REQUIREMENTS = ("scikit-learn", "kiwipiepy", "kiwipiepy_model", "joblib", "numpy", "scipy",
                  "pandas", "pyyaml", "tqdm")
 
@@ -47,14 +48,15 @@ def log_training_run(
     input_example: Any,
     output_example: list[dict[str, Any]],
     registered_model: str | None,
-) -> str:
-    """One run with params, metrics, report files and the model (registered when named)."""
+) -> tuple[str, str | None]:
+    """One run with params, metrics, report files and the model; returns the run id and,
+    when `registered_model` is named, the new registry version."""
     _use_experiment(experiment)
     with mlflow.start_run(tags={"kind": "training"}) as run:
         mlflow.log_params({k: _param_value(v) for k, v in params.items()})
         mlflow.log_metrics(metrics)
         mlflow.log_artifacts(str(artifact_dir), artifact_path="reports")
-        mlflow.pyfunc.log_model(
+        logged = mlflow.pyfunc.log_model(
             name="model",
             python_model=TaggerModel(),
             artifacts={"model_dir": str(model_dir)},
@@ -64,7 +66,37 @@ def log_training_run(
             pip_requirements=_pip_requirements(),
             registered_model_name=registered_model,
         )
-        return run.info.run_id
+        version = logged.registered_model_version
+        return run.info.run_id, str(version) if version is not None else None
+
+
+def champion_uri(name: str) -> str:
+    return f"models:/{name}@{CHAMPION}"
+
+
+def has_champion(name: str) -> bool:
+    mlflow.set_tracking_uri(tracking_uri())
+    try:
+        mlflow.MlflowClient().get_model_version_by_alias(name, CHAMPION)
+    except mlflow.exceptions.MlflowException:
+        return False
+    return True
+
+
+def record_champion_decision(run_id: str, name: str, version: str, metric: str, score: float,
+                             champion_score: float | None) -> bool:
+    """Give `version` the champion alias if it beats the champion's score (or there is none);
+    log the decision and both scores on the run."""
+    client = mlflow.MlflowClient(tracking_uri())
+    promote = champion_score is None or score > champion_score
+    if champion_score is not None:
+        client.log_metric(run_id, f"champion_before_{metric}", champion_score)
+    decision = "promoted" if promote else "kept previous champion"
+    client.set_tag(run_id, "champion_decision",
+                   f"{decision}: {metric} {score:.4f} vs {'none' if champion_score is None else f'{champion_score:.4f}'}")
+    if promote:
+        client.set_registered_model_alias(name, CHAMPION, version)
+    return promote
 
 
 def log_evaluation_run(card: dict[str, Any], model_source: str, data: Path, metrics: dict[str, float],

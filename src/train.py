@@ -23,9 +23,9 @@ from sklearn.model_selection import train_test_split
 from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
 from src.dataset import load_corpus
 from src.errors import DataError, TaggerError
-from src.evaluate import evaluate_records
+from src.evaluate import score_records, write_reports
 from src.gazetteer import Gazetteer, load_gazetteer
-from src.persistence import save_model
+from src.persistence import load_model, save_model
 from src.pipeline import build_pipeline
 
 log = logging.getLogger("src.train")
@@ -98,8 +98,10 @@ def train(params: Params) -> TrainingResult:
                "tokens_per_second": n_tokens / max(tokenize_seconds, 1e-9)}
     with tempfile.TemporaryDirectory() as tmp:
         report_dir = Path(tmp)
-        metrics |= evaluate_records(heads.describe(test_articles), test_frame, taxonomy,
-                                    heads.low_confidence, report_dir, set(train_frame["municipality"]))
+        records = heads.describe(test_articles)
+        metrics |= score_records(records, test_frame, taxonomy, heads.low_confidence,
+                                 set(train_frame["municipality"]))
+        write_reports(records, test_frame, taxonomy, report_dir)
         pipeline.set_params(tokens__cache_dir=None)
         model_dir = params.output.model_dir
         save_model(pipeline, model_dir, _model_card(params, taxonomy, metrics, train_frame, test_frame))
@@ -145,10 +147,30 @@ def _track(params: Params, metrics, report_dir: Path, model_dir: Path, pipeline,
     example = frame[["title", "text"]].head(2).copy()
     example["text"] = example["text"].str.slice(0, 300)
     output = pipeline[-1].describe(pipeline[:-1].transform(example))
-    run_id = log_training_run(params.tracking.experiment, flatten_params(params), metrics, report_dir,
-                              model_dir, example, output, params.tracking.registered_model)
+    run_id, version = log_training_run(params.tracking.experiment, flatten_params(params), metrics,
+                                       report_dir, model_dir, example, output,
+                                       params.tracking.registered_model)
     log.info("MLflow run %s logged", run_id)
+    if version is not None:
+        _challenge_champion(params, run_id, version, metrics, frame)
     return run_id
+
+
+def _challenge_champion(params: Params, run_id: str, version: str, metrics, frame: pd.DataFrame) -> None:
+    """The new version becomes `@champion` only if it beats the champion on this test data."""
+    from src.tracking import champion_uri, has_champion, record_champion_decision
+
+    name, metric = params.tracking.registered_model, params.tracking.champion_metric
+    champion_score = None
+    if has_champion(name):
+        champion, _ = load_model(champion_uri(name))
+        champion.set_params(tokens__cache_dir=params.data.cache_dir)
+        records = champion[-1].describe(champion[:-1].transform(frame))
+        champion_score = score_records(records, frame, load_taxonomy(), champion[-1].low_confidence)[metric]
+    promoted = record_champion_decision(run_id, name, version, metric, metrics[metric], champion_score)
+    log.info("%s version %s %s @champion (%s %.4f vs %s)", name, version,
+             "is now" if promoted else "did not become", metric, metrics[metric],
+             "none" if champion_score is None else f"{champion_score:.4f}")
 
 
 def _model_card(params: Params, taxonomy: Taxonomy, metrics, train_frame, test_frame) -> dict[str, Any]:

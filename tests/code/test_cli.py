@@ -50,6 +50,9 @@ def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
                        "reports/worst_mistakes.csv", "reports/reliability.png"}
     (version,) = client.search_model_versions("name='tagger-test'")
     assert version.run_id == run.info.run_id
+    champion = client.get_model_version_by_alias("tagger-test", "champion")
+    assert champion.version == version.version  # the first version has nobody to beat
+    assert run.data.tags["champion_decision"].startswith("promoted")
 
 
 def test_predict_a_file_from_the_trained_model(trained, capsys):
@@ -65,8 +68,9 @@ def test_predict_a_file_from_the_trained_model(trained, capsys):
 def test_predict_registry_model(trained, capsys, monkeypatch):
     _, _, uri = trained
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    assert predict.main(["--model", "models:/tagger-test/1", str(EXAMPLE)]) == 0
+    assert predict.main(["--model", "models:/tagger-test@champion", str(EXAMPLE)]) == 0
     assert "경기도 연천군" in capsys.readouterr().out
+    assert predict.main(["--model", "models:/no-such-model@champion", str(EXAMPLE)]) == 4
 
 
 def test_batch_keeps_order_and_reports_bad_records(fitted_model_dir, tmp_path, capsys):
@@ -108,3 +112,43 @@ def test_predict_path_does_not_import_mlflow_or_matplotlib():
     code = "import sys, src.predict; print([m for m in ('mlflow', 'matplotlib') if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_served_model_answers_invocations(trained):
+    """`mlflow models serve` on a free local port answers POST /invocations with our fields."""
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    _, folder, uri = trained
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "mlflow", "models", "serve", "-m", "models:/tagger-test@champion",
+         "-p", str(port), "--env-manager", "local"],
+        env={**os.environ, "MLFLOW_TRACKING_URI": uri}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
+                time.sleep(1)
+        body = json.dumps({"dataframe_records": [
+            {"title": "연천군, 백학면 건강검진", "text": "연천군보건소는 백학면에서 건강검진을 한다."},
+            {"title": "부산 중구 화재 점검", "text": "부산 중구는 광복동 상가에서 화재 안전점검을 한다."},
+        ]}, ensure_ascii=False).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=body,
+                                         headers={"Content-Type": "application/json"})
+        answer = json.loads(urllib.request.urlopen(request, timeout=60).read())["predictions"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert [a["municipality"] for a in answer] == ["경기도 연천군", "부산광역시 중구"]
+    assert {"category", "category_score", "category_top", "municipality_code", "municipality_score",
+            "evidence", "low_confidence"} <= set(answer[0])
