@@ -38,6 +38,7 @@ class DataParams:
 class FeatureParams:
     pos_tags: tuple[str, ...] = ("NNG", "NNP", "VV", "VA", "XR", "SL")
     title_weight: int = 1
+    kiwi_default_dict: bool = False
     kiwi_typo_dict: bool = False
     kiwi_multi_dict: bool = False
     word_ngram: tuple[int, int] = (1, 2)
@@ -54,7 +55,7 @@ class FeatureParams:
         _check_range("features.char_max_chars", self.char_max_chars, 100, 100_000)
         _check_ngram("features.word_ngram", self.word_ngram)
         if self.char_ngram is not None:
-            _check_ngram("features.char_ngram", self.char_ngram)
+            _check_ngram("features.char_ngram", self.char_ngram, longest=3)
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ def _check_range(path: str, value: float, low: float, high: float) -> None:
         raise ConfigError(f"{path}: {value!r} is out of range (allowed: {low} to {high})")
 
 
-def _check_ngram(path: str, ngram: tuple[int, int]) -> None:
+def _check_ngram(path: str, ngram: tuple[int, int], longest: int = 6) -> None:
     low, high = ngram
-    if not 1 <= low <= high <= 6:
-        raise ConfigError(f"{path}: {list(ngram)!r} is not a valid range (allowed: 1 <= min <= max <= 6)")
+    if not 1 <= low <= high <= longest:
+        raise ConfigError(f"{path}: {list(ngram)!r} is not a valid range (allowed: 1 <= min <= max <= {longest})")

@@ -52,7 +52,7 @@ class Gazetteer:
     regions: dict[str, Region]
     names: dict[str, tuple[tuple[str, str], ...]]  # surface → ((label, kind), …)
     own_names: dict[str, tuple[str, ...]]  # label → its official name and aliases, longest first
-    max_len: int
+    lengths: dict[str, tuple[int, ...]]  # first two letters → lengths of names starting so, longest first
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -91,8 +91,8 @@ class Gazetteer:
             pos = end
 
     def _longest_name(self, word: str, pos: int):
-        for size in range(min(self.max_len, len(word) - pos), 1, -1):
-            entries = self.names.get(word[pos:pos + size])
+        for size in self.lengths.get(word[pos:pos + 2], ()):
+            entries = self.names.get(word[pos:pos + size]) if pos + size <= len(word) else None
             if entries:
                 return word[pos:pos + size], entries
         return None
@@ -118,7 +118,11 @@ def load_gazetteer(municipalities: Path = MUNICIPALITIES_FILE, places: Path = PL
             if kind in (OFFICIAL, ALIAS, SHORT):
                 own[label].add(surface)
     own_names = {label: tuple(sorted(found, key=len, reverse=True)) for label, found in own.items()}
-    return Gazetteer(regions, frozen, own_names, max(map(len, frozen)))
+    lengths: dict[str, set[int]] = {}
+    for surface in frozen:
+        lengths.setdefault(surface[:2], set()).add(len(surface))
+    return Gazetteer(regions, frozen, own_names,
+                     {start: tuple(sorted(sizes, reverse=True)) for start, sizes in lengths.items()})
 
 
 def _add(names: dict[str, list[tuple[str, str]]], surface: str, label: str, kind: str) -> None:

@@ -21,7 +21,8 @@ def build_pipeline(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> 
     """
     features = params.features
     tokenizer = KiwiTokenizer(pos_tags=features.pos_tags, title_weight=features.title_weight,
-                              typo_dict=features.kiwi_typo_dict, multi_word_dict=features.kiwi_multi_dict,
+                              default_dict=features.kiwi_default_dict, typo_dict=features.kiwi_typo_dict,
+                              multi_word_dict=features.kiwi_multi_dict,
                               cache_dir=params.data.cache_dir)
     category = CategoryClassifier(
         **asdict(params.model.category),

@@ -26,7 +26,7 @@ from src.errors import DataError, TaggerError
 from src.persistence import load_model
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
-BATCH_SIZE = 512
+BATCH_SIZE = 256
 
 
 def predict_texts(model: Any, articles: Sequence[Any], top_k: int | None = None) -> list[dict]:

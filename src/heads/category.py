@@ -16,7 +16,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from src.errors import DataError
-from src.features import Article, as_article, morphemes
+from src.features import Article, CharNgramTfidf, as_article, morphemes
 
 __all__ = ["CategoryClassifier"]
 
@@ -91,9 +91,8 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
             ngram_range=tuple(self.word_ngram), min_df=min(self.word_min_df, n_docs),
             sublinear_tf=self.sublinear_tf))]
         if self.char_ngram:
-            parts.append(("chars", TfidfVectorizer(
-                analyzer="char_wb", preprocessor=ArticleHead(self.char_max_chars),
-                ngram_range=tuple(self.char_ngram), min_df=min(2, n_docs), sublinear_tf=True)))
+            parts.append(("chars", CharNgramTfidf(ngram_range=tuple(self.char_ngram),
+                                                  max_chars=self.char_max_chars)))
         return FeatureUnion(parts)
 
     def _calibrated(self, y: np.ndarray) -> CalibratedClassifierCV:
@@ -122,13 +121,3 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
         if self.classifier == "complement_nb":
             return ComplementNB(alpha=self.alpha)
         raise ValueError(f"unknown classifier {self.classifier!r}")
-
-
-class ArticleHead:
-    """Title and the first `max_chars` characters of the text, for character n-grams."""
-
-    def __init__(self, max_chars: int):
-        self.max_chars = max_chars
-
-    def __call__(self, article: Article) -> str:
-        return f"{article.title}\n{article.text[:self.max_chars]}"
