@@ -55,8 +55,10 @@ def main() -> int:
 
     m = card["metrics"]
     results = {
-        "shared_split": {k: m[k] for k in ("category_macro_f1", "category_accuracy",
-                                           "category_accuracy_with_alt", "municipality_accuracy")},
+        "shared_split": {k: m[k] for k in (
+            "category_macro_f1", "category_accuracy", "category_accuracy_with_alt",
+            "category_calibration_error", "low_confidence_share_of_none", "low_confidence_share_of_errors",
+            "low_confidence_share_of_correct", "municipality_accuracy")},
         "train_cold_wall_seconds": cold_s,
         "train_cold_fit_seconds": m["train_seconds"],
         "retrain_cached_wall_seconds": warm_s,

@@ -65,7 +65,7 @@ class CategoryParams:
     alpha: float = 1e-4
     class_weight: Optional[Literal["balanced"]] = "balanced"
     calibration: Literal["sigmoid", "isotonic"] = "sigmoid"
-    calibration_folds: int = 3
+    calibration_folds: int = 2
 
     def __post_init__(self):
         _check_range("model.category.C", self.C, 1e-6, 1e6)

@@ -62,14 +62,14 @@ def municipality_scores(y_true: Sequence[str], y_pred: Sequence[str], none_label
     return scores
 
 
-def confidence_scores(confidence: np.ndarray, correct: np.ndarray, is_none: np.ndarray,
-                      threshold: float) -> dict[str, float]:
+def confidence_scores(flagged: np.ndarray, correct: np.ndarray, is_none: np.ndarray) -> dict[str, float]:
     """How the low-confidence flag behaves: overall, on mistakes, and on articles fitting no category."""
-    flagged = confidence < threshold
     scores = {"low_confidence_share": float(flagged[~is_none].mean()) if (~is_none).any() else 0.0}
     wrong = ~correct & ~is_none
     if wrong.any():
         scores["low_confidence_share_of_errors"] = float(flagged[wrong].mean())
+    if (~wrong & ~is_none).any():
+        scores["low_confidence_share_of_correct"] = float(flagged[~wrong & ~is_none].mean())
     if is_none.any():
         scores["low_confidence_share_of_none"] = float(flagged[is_none].mean())
     return scores
@@ -111,7 +111,7 @@ def source_scores(frame: "pd.DataFrame", category: np.ndarray, municipality: np.
     return scores
 
 
-def score_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy, threshold: float,
+def score_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy,
                   seen_municipalities: Iterable[str] = ()) -> dict[str, float]:
     """Every figure of predicted `records` against the labelled `frame`."""
     truth, alt = _column(frame, "category"), _column(frame, "category_alt")
@@ -122,7 +122,8 @@ def score_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy
 
     scores = category_scores(truth[~is_none], predicted[~is_none], alt[~is_none],
                              _labels(taxonomy, truth[~is_none], predicted))
-    scores |= confidence_scores(confidence, (predicted == truth) | (predicted == alt), is_none, threshold)
+    flagged = np.array([r["low_confidence"] for r in records])
+    scores |= confidence_scores(flagged, (predicted == truth) | (predicted == alt), is_none)
     scores |= municipality_scores(_column(frame, "municipality"), places, taxonomy.no_municipality,
                                   seen_municipalities)
     scores |= source_scores(frame, predicted, places, taxonomy.none_label)
@@ -210,7 +211,7 @@ def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool 
     frame, report = load_corpus(data, taxonomy.category_labels, places, on_error)
     log.info("%s", report.summary())
     records = heads.describe(model[:-1].transform(frame))
-    scores = score_records(records, frame, taxonomy, heads.low_confidence)
+    scores = score_records(records, frame, taxonomy)
     with tempfile.TemporaryDirectory() as tmp:
         write_reports(records, frame, taxonomy, Path(tmp))
         if track:

@@ -31,6 +31,7 @@ def build_pipeline(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> 
         sublinear_tf=features.sublinear_tf,
         char_ngram=features.char_ngram,
         char_max_chars=features.char_max_chars,
+        none_label=taxonomy.none_label,
         random_state=params.seed,
     )
     municipality = MunicipalityTagger(
@@ -39,6 +40,6 @@ def build_pipeline(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> 
         none_label=taxonomy.no_municipality,
         random_state=params.seed,
     )
-    heads = TwoHeads(category, municipality, none_label=taxonomy.none_label,
-                     low_confidence=params.predict.low_confidence, top_k=params.predict.top_k)
+    heads = TwoHeads(category, municipality, low_confidence=params.predict.low_confidence,
+                     top_k=params.predict.top_k)
     return Pipeline([("tokens", tokenizer), ("tag", heads)])

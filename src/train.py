@@ -22,7 +22,7 @@ from sklearn.model_selection import train_test_split
 
 from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
 from src.dataset import load_corpus
-from src.errors import DataError, TaggerError
+from src.errors import DataError, ModelError, TaggerError
 from src.evaluate import score_records, write_reports
 from src.gazetteer import Gazetteer, load_gazetteer
 from src.persistence import load_model, save_model
@@ -99,8 +99,7 @@ def train(params: Params) -> TrainingResult:
     with tempfile.TemporaryDirectory() as tmp:
         report_dir = Path(tmp)
         records = heads.describe(test_articles)
-        metrics |= score_records(records, test_frame, taxonomy, heads.low_confidence,
-                                 set(train_frame["municipality"]))
+        metrics |= score_records(records, test_frame, taxonomy, set(train_frame["municipality"]))
         write_reports(records, test_frame, taxonomy, report_dir)
         pipeline.set_params(tokens__cache_dir=None)
         model_dir = params.output.model_dir
@@ -163,10 +162,14 @@ def _challenge_champion(params: Params, run_id: str, version: str, metrics, fram
     name, metric = params.tracking.registered_model, params.tracking.champion_metric
     champion_score = None
     if has_champion(name):
-        champion, _ = load_model(champion_uri(name))
-        champion.set_params(tokens__cache_dir=params.data.cache_dir)
-        records = champion[-1].describe(champion[:-1].transform(frame))
-        champion_score = score_records(records, frame, load_taxonomy(), champion[-1].low_confidence)[metric]
+        try:
+            champion, _ = load_model(champion_uri(name))
+        except ModelError as exc:  # e.g. written by an incompatible version: anything beats it
+            log.warning("the current champion cannot be used (%s)", exc)
+        else:
+            champion.set_params(tokens__cache_dir=params.data.cache_dir)
+            records = champion[-1].describe(champion[:-1].transform(frame))
+            champion_score = score_records(records, frame, load_taxonomy())[metric]
     promoted = record_champion_decision(run_id, name, version, metric, metrics[metric], champion_score)
     log.info("%s version %s %s @champion (%s %.4f vs %s)", name, version,
              "is now" if promoted else "did not become", metric, metrics[metric],

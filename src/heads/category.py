@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
@@ -24,6 +24,9 @@ __all__ = ["CategoryClassifier"]
 class CategoryClassifier(ClassifierMixin, BaseEstimator):
     """Articles → one of the categories, with calibrated probabilities.
 
+    Articles labelled `none_label` (fitting no category) are not a class: they train a separate
+    detector whose probability says how likely an article fits none of the categories.
+
     classifier: `linear_svc`, `logistic_regression`, `sgd` or `complement_nb`.
     C / alpha: regularisation of the chosen classifier.
     calibration, calibration_folds: how scores become probabilities (cross-validated).
@@ -33,7 +36,8 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, classifier="linear_svc", C=0.5, alpha=1e-4, class_weight="balanced",
                  calibration="sigmoid", calibration_folds=5, word_ngram=(1, 2), word_min_df=2,
-                 sublinear_tf=False, char_ngram=None, char_max_chars=1500, random_state=0):
+                 sublinear_tf=False, char_ngram=None, char_max_chars=1500, none_label="other",
+                 random_state=0):
         self.classifier = classifier
         self.C = C
         self.alpha = alpha
@@ -45,41 +49,50 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
         self.sublinear_tf = sublinear_tf
         self.char_ngram = char_ngram
         self.char_max_chars = char_max_chars
+        self.none_label = none_label
         self.random_state = random_state
 
     def fit(self, X: list[Article], y):
         y = np.asarray(y, dtype=object)
-        self.model_ = Pipeline([("features", self._features(len(X))),
-                                ("clf", self._calibrated(y))]).fit(X, y)
-        self.classes_ = self.model_.classes_
+        fits = y != self.none_label
+        self.features_ = self._features(len(X))
+        features = self.features_.fit_transform(X)
+        self.classifier_ = self._calibrated(y[fits]).fit(features[fits], y[fits])
+        self.classes_ = self.classifier_.classes_
+        self.none_detector_ = None
+        if (~fits).any():
+            self.none_detector_ = LogisticRegression(class_weight="balanced", solver="liblinear")
+            self.none_detector_.fit(features, ~fits)
         return self
 
     def predict_proba(self, X: list[Article]) -> np.ndarray:
         check_is_fitted(self)
-        return self.model_.predict_proba(X)
+        return self.classifier_.predict_proba(self.features_.transform(X))
 
     def predict(self, X: list[Article]) -> np.ndarray:
         best = self.predict_proba(X).argmax(axis=1)
         return self.classes_[best]
 
-    def predict_with_evidence(self, X: list[Article], n_terms: int = 5) -> tuple[np.ndarray, list[list[str]]]:
-        """Probabilities, and per article the morpheme n-grams that pushed its top category most."""
+    def predict_with_evidence(self, X: list[Article], n_terms: int = 5):
+        """Category probabilities, the probability of fitting no category (None without such
+        training articles), and per article the morpheme n-grams that pushed its top category."""
         check_is_fitted(self)
-        features = self.model_[:-1].transform(X)
-        proba = self.model_[-1].predict_proba(features)
-        words = self.model_.named_steps["features"].transformer_list[0][1]
-        weights = self._word_weights(len(words.vocabulary_))
+        features = self.features_.transform(X)
+        proba = self.classifier_.predict_proba(features)
+        fits_none = self.none_detector_.predict_proba(features)[:, 1] if self.none_detector_ else None
+        words = self.features_.transformer_list[0][1]
         names = words.get_feature_names_out()
+        weights = self._word_weights(len(names))
         evidence = []
         for row, best in zip(features[:, :len(names)].tocsr(), proba.argmax(axis=1)):
             push = row.data * weights[best, row.indices]
             top = np.argsort(-push)[:n_terms]
             evidence.append([str(names[row.indices[i]]) for i in top if push[i] > 0])
-        return proba, evidence
+        return proba, fits_none, evidence
 
     def _word_weights(self, n_words: int) -> np.ndarray:
         """Per class, how much each word feature raises its score (before calibration)."""
-        base = self.model_[-1].calibrated_classifiers_[0].estimator
+        base = self.classifier_.calibrated_classifiers_[0].estimator
         weights = base.coef_ if hasattr(base, "coef_") else base.feature_log_prob_
         if weights.shape[0] == 1:  # a binary linear model scores only the second class
             weights = np.vstack([-weights, weights])

@@ -14,22 +14,19 @@ __all__ = ["TwoHeads"]
 class TwoHeads(BaseEstimator):
     """Fits and applies both heads; `y` has two columns: category, municipality.
 
-    Articles whose category is `none_label` (fit no category) train only the municipality head.
-    A category probability under `low_confidence` flags the answer as unsure.
+    An answer is flagged `low_confidence` when the category's probability is under
+    `low_confidence`, or when the article more likely fits no category at all.
     """
 
-    def __init__(self, category, municipality, none_label="other", low_confidence=0.5, top_k=3):
+    def __init__(self, category, municipality, low_confidence=0.5, top_k=3):
         self.category = category
         self.municipality = municipality
-        self.none_label = none_label
         self.low_confidence = low_confidence
         self.top_k = top_k
 
     def fit(self, X: list[Article], y):
         y = np.asarray(y, dtype=object).reshape(len(X), -1)
-        categorised = y[:, 0] != self.none_label
-        self.category_ = clone(self.category).fit([a for a, keep in zip(X, categorised) if keep],
-                                                  y[categorised, 0])
+        self.category_ = clone(self.category).fit(X, y[:, 0])
         self.municipality_ = clone(self.municipality).fit(X, y[:, 1])
         return self
 
@@ -38,16 +35,14 @@ class TwoHeads(BaseEstimator):
         check_is_fitted(self)
         return np.column_stack([self.category_.predict(X), self.municipality_.predict(X)])
 
-    def predict_category_proba(self, X: list[Article]) -> np.ndarray:
-        check_is_fitted(self)
-        return self.category_.predict_proba(X)
-
     def describe(self, X: list[Article], top_k: int | None = None) -> list[dict]:
-        """One record per article: both labels with their scores, runners-up and evidence, and
-        `low_confidence` when the category's probability is under the threshold."""
+        """One record per article: both labels with their scores, runners-up and evidence, the
+        probability that no category fits, and the `low_confidence` flag."""
         check_is_fitted(self)
         top_k = top_k or self.top_k
-        proba, terms = self.category_.predict_with_evidence(X)
+        proba, fits_none, terms = self.category_.predict_with_evidence(X)
+        if fits_none is None:
+            fits_none = np.zeros(len(X))
         classes = self.category_.classes_
         ranked = np.argsort(-proba, axis=1)[:, :top_k]
         places = self.municipality_.describe(X, top_k)
@@ -55,7 +50,8 @@ class TwoHeads(BaseEstimator):
             "category": classes[order[0]],
             "category_score": round(float(row[order[0]]), 4),
             "category_top": [{"label": classes[i], "score": round(float(row[i]), 4)} for i in order],
+            "category_none_score": round(float(none), 4),
             **{k: v for k, v in place.items() if k != "evidence"},
             "evidence": {"category": words, "municipality": place["evidence"]},
-            "low_confidence": bool(row[order[0]] < self.low_confidence),
-        } for row, order, words, place in zip(proba, ranked, terms, places)]
+            "low_confidence": bool(row[order[0]] < self.low_confidence or none > 0.5),
+        } for row, order, none, words, place in zip(proba, ranked, fits_none, terms, places)]

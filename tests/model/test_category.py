@@ -32,4 +32,19 @@ def test_scores_are_probabilities_and_ranked(fitted_model):
     scores = [t["score"] for t in record["category_top"]]
     assert len(scores) == 4 and scores == sorted(scores, reverse=True)
     assert 0.0 <= record["category_score"] <= 1.0
-    assert record["low_confidence"] == (record["category_score"] < fitted_model[-1].low_confidence)
+    assert 0.0 <= record["category_none_score"] <= 1.0
+    unsure = record["category_score"] < fitted_model[-1].low_confidence or record["category_none_score"] > 0.5
+    assert record["low_confidence"] == unsure
+
+
+@pytest.mark.parametrize("title, text", [
+    ("아이돌 그룹, 월드투어 마지막 공연 매진",
+     "5인조 아이돌 그룹이 북미와 유럽을 도는 월드투어의 마지막 공연 티켓을 모두 팔았다. 소속사는 새 앨범 "
+     "발매 일정도 곧 공개한다고 밝혔다. 팬들은 온라인 커뮤니티에서 축하 메시지를 이어갔다."),
+    ("유럽연합 정상회의, 대러 추가 제재 합의",
+     "유럽연합 정상들이 브뤼셀에서 회의를 열고 러시아에 대한 추가 제재안에 합의했다. 각국 정상은 "
+     "에너지 수입 제한 범위를 두고 막판까지 이견을 좁혔다."),
+])
+def test_articles_that_fit_no_category_are_flagged(fitted_model, title, text):
+    record = predict_texts(fitted_model, [(title, text)])[0]
+    assert record["low_confidence"]
