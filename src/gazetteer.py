@@ -67,7 +67,11 @@ class Gazetteer:
 
     def find_mentions(self, text: str) -> list[Mention]:
         """Names of governments and places in `text`, longest match first, left to right."""
-        return [m for word in _WORD.finditer(text) for m in self._mentions_in(word.group(), word.start())]
+        found = []
+        for word in _WORD.finditer(text):
+            if word.group()[:2] in self.lengths:  # most words cannot start a name: skip them fast
+                found.extend(self._mentions_in(word.group(), word.start()))
+        return found
 
     def _mentions_in(self, word: str, offset: int) -> Iterator[Mention]:
         pos = 0

@@ -18,6 +18,8 @@ from typing import Any, Iterator
 
 from src.errors import ModelError
 
+# Bump when a change to the estimators makes older model files unusable.
+MODEL_FORMAT = 2
 MODEL_FILE = "tagger.joblib"
 CARD_FILE = "tagger.json"
 _LOCK_FILE = ".tagger.lock"
@@ -31,7 +33,7 @@ def save_model(model: Any, model_dir: Path, card: dict[str, Any]) -> Path:
     model_tmp, card_tmp = _temp_path(model_dir, MODEL_FILE), _temp_path(model_dir, CARD_FILE)
     try:
         joblib.dump(model, model_tmp)
-        card = {**card, "sha256": _sha256(model_tmp)}
+        card = {**card, "format": MODEL_FORMAT, "sha256": _sha256(model_tmp)}
         card_tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8")
         with _locked(model_dir, shared=False):
             os.replace(model_tmp, model_dir / MODEL_FILE)
@@ -82,6 +84,10 @@ def _unpickle(path: Path) -> Any:
 
 def _check_versions(card: dict[str, Any]) -> None:
     import sklearn
+
+    if card.get("format") != MODEL_FORMAT:
+        raise ModelError(f"the model is in format {card.get('format', 1)}, this version of the tagger "
+                         f"reads format {MODEL_FORMAT}: retrain it with `python -m src.train`")
 
     saved = str(card.get("versions", {}).get("scikit-learn", ""))
     if saved.split(".")[0] != sklearn.__version__.split(".")[0]:

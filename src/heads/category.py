@@ -59,6 +59,7 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
         features = self.features_.fit_transform(X)
         self.classifier_ = self._calibrated(y[fits]).fit(features[fits], y[fits])
         self.classes_ = self.classifier_.classes_
+        self.word_names_ = self.features_.transformer_list[0][1].get_feature_names_out()
         self.none_detector_ = None
         if (~fits).any():
             self.none_detector_ = LogisticRegression(class_weight="balanced", solver="liblinear")
@@ -80,8 +81,7 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
         features = self.features_.transform(X)
         proba = self.classifier_.predict_proba(features)
         fits_none = self.none_detector_.predict_proba(features)[:, 1] if self.none_detector_ else None
-        words = self.features_.transformer_list[0][1]
-        names = words.get_feature_names_out()
+        names = self.word_names_
         weights = self._word_weights(len(names))
         evidence = []
         for row, best in zip(features[:, :len(names)].tocsr(), proba.argmax(axis=1)):

@@ -38,6 +38,14 @@ def test_altered_truncated_or_cardless_models_are_refused(saved):
         load_model(saved)
 
 
+def test_model_of_an_older_tagger_format_is_refused(saved):
+    card = json.loads((saved / CARD_FILE).read_text())
+    del card["format"]
+    (saved / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="model is in format 1"):
+        load_model(saved)
+
+
 def test_model_of_another_scikit_learn_major_version_is_refused(saved):
     card = json.loads((saved / CARD_FILE).read_text())
     card["versions"]["scikit-learn"] = "0.24.2"
