@@ -24,13 +24,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._results import write_results  # noqa: E402
+
 from src.config import load_params, load_taxonomy  # noqa: E402
 from src.dataset import load_corpus  # noqa: E402
 from src.evaluate import municipality_scores  # noqa: E402
 from src.gazetteer import Gazetteer, load_gazetteer  # noqa: E402
 from src.pipeline import build_pipeline  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results" / "municipality.json"
 
 
 def first_named(text: str, gazetteer: Gazetteer, none_label: str) -> str:
@@ -81,9 +82,7 @@ def main() -> int:
         "municipality_ms_per_article": 1000 * municipality_seconds / len(test),
         "municipality_share_of_predict_time": municipality_seconds / category_seconds,
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
-    print(json.dumps(results, indent=2, ensure_ascii=False))
+    write_results("municipality", results)
     return 0
 
 

@@ -23,12 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._results import write_results  # noqa: E402
+
 from src.config import load_taxonomy  # noqa: E402
 from src.dataset import load_corpus  # noqa: E402
 from src.persistence import load_model  # noqa: E402
 from src.predict import BATCH_SIZE, predict_texts  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results" / "predict.json"
 ROUNDS = 3
 BATCH_ARTICLES = 10_000
 
@@ -115,9 +116,7 @@ def main() -> int:
         "tagger_share_of_raw_kiwi_throughput": ours / raw,
         "batch": batch,
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print(json.dumps(results, indent=2))
+    write_results("predict", results)
     return 0
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._results import write_results  # noqa: E402
+
 from src.evaluate import evaluate_model  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results" / "training.json"
 
 
 def train(overrides: list[str], track: bool) -> tuple[float, dict]:
@@ -68,9 +69,7 @@ def main() -> int:
         "default_model_on_shared_test": {k: default[k] for k in (
             "category_macro_f1", "category_accuracy_with_alt", "municipality_accuracy")},
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    print(json.dumps(results, indent=2))
+    write_results("training", results)
     return 0
 
 

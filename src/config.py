@@ -190,6 +190,8 @@ def _read_yaml(path: Path) -> dict:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise ConfigError(f"{path} is not valid YAML: nested too deeply") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     return raw
@@ -203,6 +205,8 @@ def _parse_override(text: str) -> tuple[str, Any]:
         return key.strip(), yaml.safe_load(value) if value.strip() else None
     except yaml.YAMLError:
         return key.strip(), value
+    except RecursionError:
+        raise ConfigError(f"override {key.strip()!r}: the value is nested too deeply") from None
 
 
 def _set_nested(tree: dict, key: str, value: Any) -> None:
@@ -216,9 +220,9 @@ def _set_nested(tree: dict, key: str, value: Any) -> None:
 
 def _build(cls: type, raw: Any, path: str, base: Path) -> Any:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path or 'params'}: expected a mapping, got {raw!r}")
+        raise ConfigError(f"{path.rstrip('.') or 'params'}: expected a mapping, got {raw!r}")
     hints = typing.get_type_hints(cls)
-    unknown = sorted(set(raw) - set(hints))
+    unknown = sorted(set(raw) - set(hints), key=str)
     if unknown:
         raise ConfigError(f"unknown key '{path}{unknown[0]}' (allowed: {', '.join(hints)})")
     values = {name: _convert(hints[name], raw[name], f"{path}{name}", base) for name in raw}
@@ -241,7 +245,7 @@ def _convert(hint: Any, value: Any, path: str, base: Path) -> Any:
     if origin is tuple:
         return _convert_tuple(args, value, path, base)
     if hint is Path:
-        if not isinstance(value, (str, Path)) or not str(value):
+        if not isinstance(value, (str, Path)) or not str(value) or "\0" in str(value):
             raise ConfigError(f"{path}: expected a file path, got {value!r}")
         return (base / value).resolve()
     return _convert_scalar(hint, value, path)

@@ -10,6 +10,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ CORPUS_COLUMNS = (*REQUIRED_FIELDS[:4], "category_alt", "municipality")
 OPTIONAL_COLUMNS = ("source_set",)
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 _SNIFF_BYTES = 1 << 16
+_ENCODINGS = ("utf-8-sig", "cp949")  # sniffed in this order
+_UNDECODED = re.compile("[\udc80-\udcff]")  # what `surrogateescape` makes of undecodable bytes
 
 
 @dataclass
@@ -53,20 +56,27 @@ class RecordError(ValueError):
 
 
 def sniff_encoding(head: bytes) -> str:
-    """`utf-8-sig` for UTF-8 with or without BOM, else `cp949` (a superset of EUC-KR)."""
+    """`utf-8-sig` for UTF-8 with or without BOM, else `cp949` (a superset of EUC-KR). Of a
+    file that mixes them, the encoding most lines are in: readers then name the other lines."""
     if b"\x00" in head:
         raise DataError("binary data (NUL bytes), not text")
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    for encoding in _ENCODINGS:
+        if _decodes(head, encoding):
+            return encoding
+    lines = head.split(b"\n")
+    in_encoding = {encoding: sum(_decodes(line, encoding) for line in lines) for encoding in _ENCODINGS}
+    best = max(_ENCODINGS, key=in_encoding.get)
+    if not in_encoding[best]:
+        raise DataError("not UTF-8 or CP949/EUC-KR text")
+    return best
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
     try:
-        decoder.decode(head, final=False)
-        return "utf-8-sig"
+        codecs.getincrementaldecoder(encoding)().decode(data, final=False)
+        return True
     except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("cp949")().decode(head, final=False)
-        return "cp949"
-    except UnicodeDecodeError:
-        raise DataError("not UTF-8 or CP949/EUC-KR text") from None
+        return False
 
 
 def decode_text(data: bytes) -> str:
@@ -78,7 +88,9 @@ def decode_text(data: bytes) -> str:
 
 
 def open_text(path: Path) -> io.TextIOWrapper:
-    """Open `path` for streaming text reads in its sniffed encoding."""
+    """Open `path` for streaming text reads in its sniffed encoding. Bytes that are not in that
+    encoding come through as lone surrogates (`surrogateescape`), so that the reader can name
+    the line that holds them."""
     try:
         raw = path.open("rb")
     except OSError as exc:
@@ -88,7 +100,7 @@ def open_text(path: Path) -> io.TextIOWrapper:
     except DataError as exc:
         raw.close()
         raise DataError(f"{path}: {exc}") from None
-    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+    return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
 
 
 def iter_records(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
@@ -100,10 +112,7 @@ def iter_records(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
         yield from _iter_parquet(path)
         return
     with open_text(path) as stream:
-        try:
-            yield from (_iter_csv if suffix == ".csv" else _iter_jsonl)(stream)
-        except UnicodeDecodeError:
-            raise DataError(f"{path}: mixed or broken text encoding") from None
+        yield from (_iter_csv if suffix == ".csv" else _iter_jsonl)(stream)
 
 
 def load_corpus(
@@ -191,14 +200,20 @@ def _as_text(value) -> str:
     return "" if _blank(value) else str(value)
 
 
-def _iter_jsonl(stream: io.TextIOBase) -> Iterator[tuple[int, dict | RecordError]]:
+def _iter_jsonl(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordError]]:
     for line_no, line in enumerate(stream, start=1):
         if not line.strip():
+            continue
+        if _UNDECODED.search(line):
+            yield line_no, _encoding_error(stream)
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield line_no, RecordError("malformed line", f"not valid JSON ({exc.msg})")
+            continue
+        except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
+            yield line_no, RecordError("malformed line", f"not usable JSON ({str(exc).split(':')[0]})")
             continue
         if not isinstance(record, dict):
             yield line_no, RecordError("malformed line", "not a JSON object")
@@ -206,7 +221,8 @@ def _iter_jsonl(stream: io.TextIOBase) -> Iterator[tuple[int, dict | RecordError
         yield line_no, record
 
 
-def _iter_csv(stream: io.TextIOBase) -> Iterator[tuple[int, dict | RecordError]]:
+def _iter_csv(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordError]]:
+    """Records by the line they start on; after broken quoting the reader goes on at the next line."""
     reader = csv.reader(stream, strict=True)
     try:
         header = next(reader)
@@ -216,21 +232,27 @@ def _iter_csv(stream: io.TextIOBase) -> Iterator[tuple[int, dict | RecordError]]
         yield reader.line_num, RecordError("malformed line", f"broken CSV header ({exc})")
         return
     while True:
+        start = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield reader.line_num, RecordError("malformed line", f"broken CSV quoting ({exc})")
-            return
+            yield start, RecordError("malformed line", f"broken CSV quoting ({exc})")
+            continue
         if not any(cell.strip() for cell in cells):
             continue
-        if len(cells) != len(header):
-            yield reader.line_num, RecordError(
-                "malformed line", f"{len(cells)} cells where the header has {len(header)}"
-            )
-            continue
-        yield reader.line_num, dict(zip(header, cells))
+        if any(_UNDECODED.search(cell) for cell in cells):
+            yield start, _encoding_error(stream)
+        elif len(cells) != len(header):
+            yield start, RecordError("malformed line", f"{len(cells)} cells where the header has {len(header)}")
+        else:
+            yield start, dict(zip(header, cells))
+
+
+def _encoding_error(stream: io.TextIOWrapper) -> RecordError:
+    encoding = "UTF-8" if stream.encoding == "utf-8-sig" else stream.encoding.upper()
+    return RecordError("bad encoding", f"bytes that are not {encoding} text (the file's encoding)")
 
 
 def _iter_parquet(path: Path) -> Iterator[tuple[int, dict | RecordError]]:

@@ -7,10 +7,14 @@ class TaggerError(Exception):
     exit_code = 1
 
 
-class ConfigError(TaggerError):
-    """A bad `params.yaml` entry or `key=value` override."""
+class UsageError(TaggerError):
+    """Command-line arguments that do not go together."""
 
     exit_code = 2
+
+
+class ConfigError(UsageError):
+    """A bad `params.yaml` entry or `key=value` override."""
 
 
 class DataError(TaggerError):

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 
 from src.config import Taxonomy, load_taxonomy
-from src.errors import TaggerError
+from src.cli import run
 
 log = logging.getLogger("src.evaluate")
 _CALIBRATION_BINS = 10
@@ -186,16 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True, help="labelled JSONL, CSV or Parquet")
     parser.add_argument("--on-error", choices=("fail", "skip"), default="fail")
     parser.add_argument("--no-track", action="store_true", help="do not log an MLflow run")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    try:
-        scores = evaluate_model(args.model, args.data, args.on_error, track=not args.no_track)
-    except TaggerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    return run(parser, argv, _evaluate_and_print)
+
+
+def _evaluate_and_print(args: argparse.Namespace) -> int:
+    scores = evaluate_model(args.model, args.data, args.on_error, track=not args.no_track)
     print("\n".join(f"{name:48} {value:.4f}" for name, value in scores.items()))
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Iterator, NamedTuple, Sequence
@@ -19,10 +20,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["Article", "CharNgramTfidf", "KiwiTokenizer", "as_article", "as_pairs", "morphemes"]
+__all__ = ["MAX_CHARS", "Article", "CharNgramTfidf", "KiwiTokenizer", "as_article", "as_pairs", "morphemes"]
 
+MAX_CHARS = 20_000  # of title and text together; the longest article of the shared corpus has 13,122
 _PROGRESS_MIN_DOCS = 200
 _CACHE_FORMAT = 3  # bump when the cached form changes
+_SURROGATE = re.compile("[\ud800-\udfff]")  # kiwipiepy cannot take a lone one
 
 
 class Article(NamedTuple):
@@ -51,17 +54,20 @@ class KiwiTokenizer(TransformerMixin, BaseEstimator):
         typos and multi-word names (0.3, 0.1 and 1 s of start-up).
     cache_dir: folder for cached analyses of whole corpora; a training-time setting,
         reset to None before the model is saved.
+    max_chars: an article is cut to this many characters of title and text together (None:
+        never), so that a huge input costs bounded time and memory; the heads see the cut article.
     """
 
     def __init__(self, pos_tags: Sequence[str] = ("NNG", "NNP", "VV", "VA"), title_weight: int = 1,
                  default_dict: bool = False, typo_dict: bool = False, multi_word_dict: bool = False,
-                 cache_dir: str | Path | None = None):
+                 cache_dir: str | Path | None = None, max_chars: int | None = MAX_CHARS):
         self.pos_tags = pos_tags
         self.title_weight = title_weight
         self.default_dict = default_dict
         self.typo_dict = typo_dict
         self.multi_word_dict = multi_word_dict
         self.cache_dir = cache_dir
+        self.max_chars = max_chars
 
     def fit(self, X, y=None):
         return self
@@ -70,7 +76,7 @@ class KiwiTokenizer(TransformerMixin, BaseEstimator):
         return True
 
     def transform(self, X) -> list[Article]:
-        pairs = as_pairs(X)
+        pairs = [_cut(pair, self.max_chars) for pair in as_pairs(X)]
         keep = set(self.pos_tags)
         return [Article(title, text, self._select(analysis, keep), frozenset(analysis.proper_noun_starts))
                 for (title, text), analysis in zip(pairs, self._analyze(pairs))]
@@ -79,6 +85,10 @@ class KiwiTokenizer(TransformerMixin, BaseEstimator):
         state = super().__getstate__()
         state.pop("_kiwi_instance", None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("max_chars", MAX_CHARS)  # saved before the limit existed
+        super().__setstate__(state)
 
     def _kiwi(self):
         if getattr(self, "_kiwi_instance", None) is None:
@@ -190,7 +200,7 @@ def as_pairs(X: Any) -> list[tuple[str, str]]:
 
 def _pair(item: Any) -> tuple[str, str]:
     if isinstance(item, str):
-        return "", item
+        return "", _clean(item)
     if isinstance(item, dict):
         return _clean(item.get("title")), _clean(item.get("text"))
     title, text = item
@@ -198,7 +208,25 @@ def _pair(item: Any) -> tuple[str, str]:
 
 
 def _clean(value: Any) -> str:
-    return "" if value is None or value != value else str(value)
+    """A title or text as kiwipiepy can take it: missing (None, NaN) is empty, and a lone
+    surrogate (e.g. from a JSON escape such as "\\ud800") becomes U+FFFD."""
+    try:
+        if value is None or value != value:
+            return ""
+    except (TypeError, ValueError):  # pandas.NA refuses to be a bool
+        return ""
+    text = str(value)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def _cut(pair: tuple[str, str], max_chars: int | None) -> tuple[str, str]:
+    title, text = pair
+    if max_chars is None or len(title) + len(text) <= max_chars:
+        return pair
+    title = title[:max_chars]
+    return title, text[:max_chars - len(title)]
 
 
 _SEP = "\x1f"  # joins a document's morphemes in the cache: one string loads far faster than many

@@ -19,9 +19,10 @@ from typing import Any, Iterator
 from src.errors import ModelError
 
 # Bump when a change to the estimators makes older model files unusable.
-MODEL_FORMAT = 2
+MODEL_FORMAT = 3
 MODEL_FILE = "tagger.joblib"
 CARD_FILE = "tagger.json"
+_PENDING_CARD_FILE = ".tagger.json.pending"
 _LOCK_FILE = ".tagger.lock"
 
 
@@ -36,8 +37,11 @@ def save_model(model: Any, model_dir: Path, card: dict[str, Any]) -> Path:
         card = {**card, "format": MODEL_FORMAT, "sha256": _sha256(model_tmp)}
         card_tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8")
         with _locked(model_dir, shared=False):
+            # The card goes in first under a journal name: a run killed between the renames
+            # leaves a model that this card, not the previous one, describes (see load_model).
+            os.replace(card_tmp, model_dir / _PENDING_CARD_FILE)
             os.replace(model_tmp, model_dir / MODEL_FILE)
-            os.replace(card_tmp, model_dir / CARD_FILE)
+            os.replace(model_dir / _PENDING_CARD_FILE, model_dir / CARD_FILE)
     finally:
         model_tmp.unlink(missing_ok=True)
         card_tmp.unlink(missing_ok=True)
@@ -49,11 +53,14 @@ def load_card(model_dir: Path) -> dict[str, Any]:
     if not (model_dir / MODEL_FILE).exists():
         raise ModelError(f"no model in {model_dir}: run `python -m src.train` first")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        card = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelError(f"{path} is missing: the model card is needed to check the model file") from None
     except (OSError, ValueError) as exc:
         raise ModelError(f"{path} is unreadable ({type(exc).__name__})") from None
+    if not isinstance(card, dict):
+        raise ModelError(f"{path} is not a model card (a JSON object)")
+    return card
 
 
 def load_model(source: str | Path) -> tuple[Any, dict[str, Any]]:
@@ -67,19 +74,37 @@ def load_model(source: str | Path) -> tuple[Any, dict[str, Any]]:
     with _locked(model_dir, shared=True):
         card = load_card(model_dir)
         path = model_dir / MODEL_FILE
-        if _sha256(path) != card.get("sha256"):
+        try:
+            digest = _sha256(path)
+        except OSError as exc:
+            raise ModelError(f"{path} cannot be read ({exc.strerror})") from None
+        if digest != card.get("sha256"):
+            card = _pending_card(model_dir, digest)
+        if card is None:
             raise ModelError(f"{path} does not match the SHA-256 in its card: corrupted or replaced")
         _check_versions(card)
         return _unpickle(path), card
+
+
+def _pending_card(model_dir: Path, digest: str) -> dict[str, Any] | None:
+    """The card of a save killed between its renames, if it describes the model file."""
+    try:
+        card = json.loads((model_dir / _PENDING_CARD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return card if isinstance(card, dict) and card.get("sha256") == digest else None
 
 
 def _unpickle(path: Path) -> Any:
     import joblib
 
     try:
-        return joblib.load(path)
+        model = joblib.load(path)
     except Exception as exc:  # unpickling can fail in many ways; all mean "unusable file"
         raise ModelError(f"{path} cannot be loaded ({type(exc).__name__}: {exc})") from None
+    if not hasattr(model, "steps") or not hasattr(model.steps[-1][1], "describe"):
+        raise ModelError(f"{path} holds a {type(model).__name__}, not a tagger model")
+    return model
 
 
 def _check_versions(card: dict[str, Any]) -> None:
@@ -110,14 +135,20 @@ def _temp_path(folder: Path, name: str) -> Path:
     return Path(tmp)
 
 
-@contextlib.contextmanager
-def _locked(model_dir: Path, shared: bool) -> Iterator[None]:
+def _locked(model_dir: Path, shared: bool) -> contextlib.AbstractContextManager:
     """Hold the directory's lock while the model and card are swapped (or read) as a pair."""
     if not model_dir.is_dir():
         raise ModelError(f"no model in {model_dir}: run `python -m src.train` first")
+    return file_lock(model_dir / _LOCK_FILE, shared)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path, shared: bool = False) -> Iterator[None]:
+    """An advisory lock (`flock`) on `path`, released when the block ends or the process dies.
+    Where the lock file cannot be created (a read-only folder), nobody can be writing: no lock."""
     try:
-        lock = open(model_dir / _LOCK_FILE, "a")
-    except OSError:  # a read-only model directory: nobody can be writing to it
+        lock = open(path, "a")
+    except OSError:
         yield
         return
     with lock:

@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from src.dataset import RecordError, iter_records, read_article, decode_text
-from src.errors import DataError, TaggerError
+from src.cli import run
+from src.errors import DataError, UsageError
 from src.persistence import load_model
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
@@ -30,34 +30,24 @@ BATCH_SIZE = 256
 
 
 def predict_texts(model: Any, articles: Sequence[Any], top_k: int | None = None) -> list[dict]:
-    """Tag `(title, text)` pairs (or bare texts): one record per article, in order."""
+    """Tag `(title, text)` pairs (or bare texts): one record per article, in order. Of an
+    article longer than the tokenizer's `max_chars`, only that many characters are tagged."""
+    if not len(articles):
+        return []  # scikit-learn refuses zero rows; a chunk whose inputs all failed has none
     return model[-1].describe(model[:-1].transform(articles), top_k)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    try:
-        args = parser.parse_args(argv)
-        if bool(args.input) == bool(args.files):
-            parser.error("give article files (or -), or --input FILE, not both")
-        if args.output and not args.input:
-            parser.error("--output goes with --input")
-    except SystemExit as exc:  # --help, or a usage error argparse has already explained
-        return int(exc.code or 0)
-    try:
-        model, _ = load_model(args.model)
-        if args.input:
-            return _run_batch(model, args)
-        return _run_files(model, args)
-    except TaggerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return run(_parser(), argv, _tag)
+
+
+def _tag(args: argparse.Namespace) -> int:
+    if bool(args.input) == bool(args.files):
+        raise UsageError("give article files (or -), or --input FILE, not both")
+    if args.output and not args.input:
+        raise UsageError("--output goes with --input")
+    model, _ = load_model(args.model)
+    return _run_batch(model, args) if args.input else _run_files(model, args)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,10 +73,12 @@ def _run_files(model: Any, args: argparse.Namespace) -> int:
                 failed += 1
             else:
                 ready.append((name, article))
-        records = predict_texts(model, [article for _, article in ready], args.top_k)
+        articles = [article for _, article in ready]
+        _warn_cut(model, articles, [name for name, _ in ready])
+        records = predict_texts(model, articles, args.top_k)
         for (name, _), record in zip(ready, records):
-            print(json.dumps({"file": name, **record}, ensure_ascii=False) if args.json
-                  else _summary(name, record), flush=True)
+            print(_json_line({"file": name, **record}) if args.json else _writable(_summary(name, record)),
+                  flush=True)
     return 1 if failed else 0
 
 
@@ -116,10 +108,31 @@ def _tag_records(model: Any, path: Path, chunk: list, top_k: int | None) -> tupl
         results.append(result)
         if article is not None:
             ready.append((len(results) - 1, article))
-    for (index, _), tagged in zip(ready, predict_texts(model, [a for _, a in ready], top_k)):
+    articles = [article for _, article in ready]
+    _warn_cut(model, articles, [f"{path.name}:{chunk[index][0]}" for index, _ in ready])
+    for (index, _), tagged in zip(ready, predict_texts(model, articles, top_k)):
         results[index] |= tagged
-    lines = [json.dumps(result, ensure_ascii=False) + "\n" for result in results]
+    lines = [_json_line(result) + "\n" for result in results]
     return lines, len(results) - len(ready)
+
+
+def _warn_cut(model: Any, articles: list[tuple[str, str]], names: list[str]) -> None:
+    """One stderr line per article longer than the tokenizer's limit: only its start is tagged."""
+    limit = getattr(model[0], "max_chars", None)
+    for name, (title, text) in zip(names, articles):
+        if limit is not None and len(title) + len(text) > limit:
+            print(f"warning: {name}: {len(title) + len(text):,} characters, only the first {limit:,} "
+                  "are tagged", file=sys.stderr)
+
+
+def _json_line(record: dict) -> str:
+    return _writable(json.dumps(record, ensure_ascii=False, default=str))
+
+
+def _writable(text: str) -> str:
+    """`text` as UTF-8 can carry it: a lone surrogate (from a JSON escape such as "\\ud800", or a
+    file name that is not UTF-8) becomes its escape `\\udXXX`, which JSON reads back as itself."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _check_record(path: Path, line: int, record: dict | RecordError) -> tuple[dict, tuple[str, str] | None]:

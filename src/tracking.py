@@ -6,6 +6,7 @@ so `mlflow ui` started there shows every run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,31 @@ def log_training_run(
         return run.info.run_id, str(version) if version is not None else None
 
 
+class SweepTracker:
+    """A parent run for a sweep, one nested child run per configuration, and the comparison
+    table (Markdown and CSV) with the best configuration's metrics on the parent."""
+
+    def __init__(self, experiment: str, n_configurations: int):
+        _use_experiment(experiment)
+        self.parent = mlflow.start_run(run_name="sweep", tags={"kind": "sweep"})
+        mlflow.log_param("configurations", n_configurations)
+
+    def child(self, name: str, params: Any, metrics: dict[str, float]) -> None:
+        from src.config import flatten_params
+
+        with mlflow.start_run(run_name=name, nested=True, tags={"kind": "sweep-trial"}):
+            mlflow.log_params({k: _param_value(v) for k, v in flatten_params(params).items()})
+            mlflow.log_metrics(metrics)
+
+    def finish(self, rows: list[dict[str, Any]], table: str, metric: str) -> None:
+        try:
+            mlflow.log_text(table, "sweep_results.md")
+            mlflow.log_table(pd.DataFrame(rows), "sweep_results.json")
+            mlflow.log_metrics({f"best_{metric}": rows[0][metric]})
+        finally:
+            mlflow.end_run()
+
+
 def champion_uri(name: str) -> str:
     return f"models:/{name}@{CHAMPION}"
 
@@ -126,17 +152,42 @@ def download_registered_model(uri: str) -> Path:
     return cards[0].parent
 
 
+def champion_lock() -> contextlib.AbstractContextManager:
+    """Held while a run reads the champion, compares and promotes, so two runs finishing
+    together cannot both promote on a stale comparison."""
+    return _store_lock(".champion.lock")
+
+
 def _use_experiment(name: str) -> None:
     """Select `name`, creating it if needed; with a SQLite store its artifacts go to `mlruns/`
-    beside the database file, whatever the working folder."""
+    beside the database file, whatever the working folder.
+
+    Processes take turns here (a lock file beside the database): the first use of a new SQLite
+    store creates its tables, which two processes at once fail at, and both would create `name`.
+    """
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
-    if mlflow.get_experiment_by_name(name) is None:
-        artifacts = None
-        if uri.startswith("sqlite:///"):
-            artifacts = (Path(uri.removeprefix("sqlite:///")).resolve().parent / "mlruns").as_uri()
-        mlflow.create_experiment(name, artifact_location=artifacts)
+    with _store_lock(".lock"):
+        if mlflow.get_experiment_by_name(name) is None:
+            database = _sqlite_file()
+            artifacts = (database.parent / "mlruns").as_uri() if database else None
+            mlflow.create_experiment(name, artifact_location=artifacts)
     mlflow.set_experiment(name)
+
+
+def _store_lock(suffix: str) -> contextlib.AbstractContextManager:
+    from src.persistence import file_lock
+
+    database = _sqlite_file()
+    if database is None:  # a tracking server keeps its own order
+        return contextlib.nullcontext()
+    database.parent.mkdir(parents=True, exist_ok=True)
+    return file_lock(database.with_name(database.name + suffix))
+
+
+def _sqlite_file() -> Path | None:
+    uri = tracking_uri()
+    return Path(uri.removeprefix("sqlite:///")).resolve() if uri.startswith("sqlite:///") else None
 
 
 def _param_value(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import logging
+import math
 import platform
 import subprocess
 import sys
@@ -19,10 +20,12 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
 
+from src.cli import run
 from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
 from src.dataset import load_corpus
-from src.errors import DataError, ModelError, TaggerError
+from src.errors import DataError, ModelError
 from src.evaluate import score_records, write_reports
 from src.gazetteer import Gazetteer, load_gazetteer
 from src.persistence import load_model, save_model
@@ -65,51 +68,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", metavar="key=value",
                         help="override a params.yaml entry, e.g. model.category.C=0.5")
     parser.add_argument("--params", type=Path, default=PARAMS_FILE, help="settings file")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, or a usage error argparse has already explained
-        return int(exc.code or 0)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    logging.captureWarnings(True)
-    try:
-        result = train(load_params(args.params, args.overrides))
-    except TaggerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
+    return run(parser, argv, lambda args: _report(train(load_params(args.params, args.overrides))))
+
+
+def _report(result: TrainingResult) -> int:
     print(result.table())
     return 0
 
 
 def train(params: Params) -> TrainingResult:
     taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
-    train_frame, test_frame = _load_data(params, taxonomy, gazetteer)
+    train_frame, test_frame = load_data(params, taxonomy, gazetteer)
+    fitted = fit_and_score(params, taxonomy, gazetteer, train_frame, test_frame)
+    with tempfile.TemporaryDirectory() as tmp:
+        report_dir = Path(tmp)
+        write_reports(fitted.records, test_frame, taxonomy, report_dir)
+        fitted.pipeline.set_params(tokens__cache_dir=None)
+        model_dir = params.output.model_dir
+        card = _model_card(params, taxonomy, fitted.metrics, train_frame, test_frame)
+        save_model(fitted.pipeline, model_dir, card)
+        log.info("model saved in %s", model_dir)
+        run_id = _track(params, fitted.metrics, report_dir, model_dir, fitted.pipeline, test_frame)
+    return TrainingResult(fitted.metrics, len(train_frame), len(test_frame), model_dir, run_id)
+
+
+@dataclass
+class Fitted:
+    pipeline: Pipeline
+    metrics: dict[str, float]
+    records: list[dict]  # the answers on the test articles
+
+
+def fit_and_score(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer,
+                  train_frame: pd.DataFrame, test_frame: pd.DataFrame) -> Fitted:
+    """Build the pipeline the params describe, fit it (timed) and score it on the test articles."""
     pipeline = build_pipeline(params, taxonomy, gazetteer)
     tokenizer, heads = pipeline.named_steps["tokens"], pipeline.named_steps["tag"]
-
     started = time.perf_counter()
     train_articles = tokenizer.fit_transform(train_frame)
     tokenize_seconds = time.perf_counter() - started
     heads.fit(train_articles, train_frame[["category", "municipality"]].to_numpy())
     train_seconds = time.perf_counter() - started
 
-    test_articles = tokenizer.transform(test_frame)
+    records = heads.describe(tokenizer.transform(test_frame))
     n_tokens = sum(len(a.tokens) for a in train_articles)
     metrics = {"train_seconds": train_seconds, "tokenize_seconds": tokenize_seconds,
                "tokens_per_second": n_tokens / max(tokenize_seconds, 1e-9)}
-    with tempfile.TemporaryDirectory() as tmp:
-        report_dir = Path(tmp)
-        records = heads.describe(test_articles)
-        metrics |= score_records(records, test_frame, taxonomy, set(train_frame["municipality"]))
-        write_reports(records, test_frame, taxonomy, report_dir)
-        pipeline.set_params(tokens__cache_dir=None)
-        model_dir = params.output.model_dir
-        save_model(pipeline, model_dir, _model_card(params, taxonomy, metrics, train_frame, test_frame))
-        log.info("model saved in %s", model_dir)
-        run_id = _track(params, metrics, report_dir, model_dir, pipeline, test_frame)
-    return TrainingResult(metrics, len(train_frame), len(test_frame), model_dir, run_id)
+    metrics |= score_records(records, test_frame, taxonomy, set(train_frame["municipality"]))
+    return Fitted(pipeline, metrics, records)
 
 
-def _load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The training and test articles the params name (a held-out split without a test file)."""
     places = (*gazetteer.labels, taxonomy.no_municipality)
 
     def load(path: Path) -> pd.DataFrame:
@@ -128,9 +138,12 @@ def _load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> tupl
 def _split(frame: pd.DataFrame, test_size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Seeded split, stratified by category (categories too rare to split stay in train)."""
     counts = frame["category"].value_counts()
-    rare = frame["category"].isin(counts[counts < 2].index)
+    rare = frame["category"].isin(counts[counts < 3].index)
     common = frame[~rare]
-    if len(common) < 4:
+    n_test, n_classes = math.ceil(test_size * len(common)), common["category"].nunique()
+    if frame["category"].nunique() < 2:
+        raise DataError("the category head needs at least two categories in the training data")
+    if n_classes < 2 or n_test < n_classes or len(common) - n_test < n_classes:
         raise DataError(f"{len(frame)} articles are too few to hold out a test split; "
                         "give data.test or more data")
     train_part, test_part = train_test_split(
@@ -157,6 +170,13 @@ def _track(params: Params, metrics, report_dir: Path, model_dir: Path, pipeline,
 
 def _challenge_champion(params: Params, run_id: str, version: str, metrics, frame: pd.DataFrame) -> None:
     """The new version becomes `@champion` only if it beats the champion on this test data."""
+    from src.tracking import champion_lock
+
+    with champion_lock():
+        _compare_and_promote(params, run_id, version, metrics, frame)
+
+
+def _compare_and_promote(params: Params, run_id: str, version: str, metrics, frame: pd.DataFrame) -> None:
     from src.tracking import champion_uri, has_champion, record_champion_decision
 
     name, metric = params.tracking.registered_model, params.tracking.champion_metric

@@ -23,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from src.features import Article, as_article, morphemes
 from src.gazetteer import DISTRICT, OFFICIAL, PARTICLES, PREFIX, SHORT, TOWN, Gazetteer, Mention
@@ -89,8 +90,11 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
                 weights.extend(self.mask_augment for _ in candidates)
         self.scorer_ = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state,
-        ).fit(np.asarray(rows, dtype=float), np.asarray(targets), sample_weight=np.asarray(weights))
+            max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state)
+        if len(set(targets)) < 2:  # no candidate was ever (or always) right: nothing to learn but that
+            self.scorer_ = DummyClassifier(strategy="prior")
+        with _one_thread():
+            self.scorer_.fit(np.asarray(rows, dtype=float), np.asarray(targets), sample_weight=np.asarray(weights))
         self.classes_ = np.array([*self.gazetteer.labels, self.none_label], dtype=object)
         return self
 
@@ -102,9 +106,10 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if not len(X):
             return []
-        candidates = self._candidates(X, self._mentions(X), self.none_text_.predict_proba(X)[:, 1])
+        candidates = self._candidates(X, self._mentions(X), _chance_of_true(self.none_text_, X))
         rows = [c.features for article in candidates for c in article]
-        scores = self.scorer_.predict_proba(np.asarray(rows, dtype=float))[:, 1] if rows else []
+        with _one_thread():
+            scores = _chance_of_true(self.scorer_, np.asarray(rows, dtype=float)) if rows else []
         ends = np.cumsum([len(article) for article in candidates])
         return [self._rank_one(article, scores[end - len(article):end])
                 for article, end in zip(candidates, ends)]
@@ -230,6 +235,7 @@ class _Context(NamedTuple):
             float(np.mean([len(m.labels) for m in mentions])) if mentions else 0.0,
             kinds[OFFICIAL], kinds[SHORT], kinds[DISTRICT], kinds[TOWN], kinds[PREFIX],
             sum(1 for m in mentions if m.kind in (SHORT, PREFIX) and m.start in self.proper_starts),
+            sum(1 for m in mentions if m.kind == TOWN and m.start in self.proper_starts),
             len(title), float(bool(title) and title[0].start <= 1),
             float(bool(title) and title[0].start == self.first_title_start),
             min(first, 3000) / 3000, first / body_len,
@@ -255,6 +261,20 @@ class _Context(NamedTuple):
         siblings = [l for l in self.by_label if l not in (label, region.sido)
                     and self.gazetteer.regions[l].sido == region.sido]
         return [parent, len(siblings), 0.0]
+
+
+def _chance_of_true(model, X) -> np.ndarray:
+    """P(class 1) from a binary model, also when training showed it only one class."""
+    classes = list(model.classes_)
+    if 1 not in classes:
+        return np.zeros(len(X))
+    return model.predict_proba(X)[:, classes.index(1)]
+
+
+def _one_thread():
+    """The scorer's data is small: OpenMP threads only contend with kiwipiepy's (4x slower fits
+    were seen on 2 busy cores)."""
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _is_head(mention: Mention) -> bool:

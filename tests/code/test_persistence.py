@@ -1,24 +1,41 @@
 import json
 
 import pytest
+import sklearn
+from sklearn.base import BaseEstimator
 from sklearn.dummy import DummyClassifier
+from sklearn.pipeline import Pipeline
 
 from src.errors import ModelError
 from src.persistence import CARD_FILE, MODEL_FILE, load_model, save_model
 
+CARD = {"versions": {"scikit-learn": sklearn.__version__}}
+
+
+class Describer(BaseEstimator):
+    """Stands in for the tagger's last step: what loading checks is that it can describe."""
+
+    def describe(self, X):
+        return [{"category": "admin"} for _ in X]
+
 
 @pytest.fixture()
 def saved(tmp_path):
-    model = DummyClassifier().fit([[0], [1]], [0, 1])
-    save_model(model, tmp_path, {"versions": {"scikit-learn": __import__("sklearn").__version__}})
+    save_model(Pipeline([("tag", Describer())]), tmp_path, CARD)
     return tmp_path
 
 
 def test_round_trip_checks_and_records_the_hash(saved):
     model, card = load_model(saved)
     assert len(card["sha256"]) == 64
-    assert model.predict([[0]]).tolist() in ([0], [1])
+    assert model[-1].describe(["x"]) == [{"category": "admin"}]
     assert not list(saved.glob("*.tmp"))
+
+
+def test_a_pickle_that_is_not_a_tagger_is_refused(tmp_path):
+    save_model(DummyClassifier().fit([[0], [1]], [0, 1]), tmp_path, CARD)
+    with pytest.raises(ModelError, match="holds a DummyClassifier, not a tagger model"):
+        load_model(tmp_path)
 
 
 def test_missing_model_tells_the_user_to_train(tmp_path):

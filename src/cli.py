@@ -1,0 +1,35 @@
+"""What every command does at its boundary: parse arguments, turn `TaggerError` into one line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Callable, Sequence
+
+from src.errors import TaggerError
+
+
+def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
+        work: Callable[[argparse.Namespace], int]) -> int:
+    """Parse `argv` and run `work(args)`: its exit code, 2 for a usage error, or the error's own
+    code with one line on stderr when it raises `TaggerError`. Logs go to stderr; a closed
+    output pipe (`| head`) ends quietly, Ctrl-C with code 130."""
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse has already explained
+        return int(exc.code or 0)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    logging.captureWarnings(True)
+    try:
+        return work(args)
+    except TaggerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,150 @@
+"""`python -m src.tune SWEEP.yaml [key=value ...]`: try many settings, compare them in MLflow.
+
+A sweep file names `params.yaml` entries and the values to try:
+
+    method: grid            # grid: every combination; random: `trials` of them, drawn with `seed`
+    trials: 12
+    seed: 0
+    params:
+      model.category.C: [0.1, 0.3, 1.0]
+      features.char_ngram: [null, [2, 3]]
+
+Each configuration is trained on the data of the base settings (params.yaml plus the command
+line's overrides) and scored on its test articles, as one child run under a parent run that
+holds the comparison table. Tokenized articles are cached, so only the first child pays for
+kiwipiepy. Children log params and metrics, not models: train the winner with `python -m src.train`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import logging
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+from src.config import PARAMS_FILE, Params, load_params, load_taxonomy
+from src.cli import run
+from src.errors import ConfigError
+from src.gazetteer import load_gazetteer
+from src.train import fit_and_score, load_data
+
+log = logging.getLogger("src.tune")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    grid: dict[str, list[Any]]
+    method: str = "grid"
+    trials: int = 12
+    seed: int = 0
+    metric: str | None = None  # defaults to the params' tracking.champion_metric
+    configurations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def load_sweep(path: Path) -> Sweep:
+    """Read and check a sweep file; the configurations are worked out here."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read sweep file {path}: {exc}") from None
+    unknown = set(raw) - {"method", "trials", "seed", "metric", "params"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r} "
+                          "(allowed: method, trials, seed, metric, params)")
+    grid = raw.get("params") or {}
+    if not isinstance(grid, dict) or not grid or not all(isinstance(v, list) and v for v in grid.values()):
+        raise ConfigError(f"{path}: 'params' must map params.yaml keys to non-empty lists of values")
+    method = raw.get("method", "grid")
+    if method not in ("grid", "random"):
+        raise ConfigError(f"{path}: method {method!r} is not allowed (allowed: grid, random)")
+    combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    if method == "random":
+        combos = random.Random(raw.get("seed", 0)).sample(combos, min(raw.get("trials", 12), len(combos)))
+    return Sweep(grid, method, raw.get("trials", 12), raw.get("seed", 0), raw.get("metric"), combos)
+
+
+def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], track: bool = True) -> list[dict]:
+    """Train and score every configuration; returns one row per configuration, best first."""
+    base = load_params(base_params, base_overrides)
+    configured = [(config, load_params(base_params, [*base_overrides, *_as_overrides(config)]))
+                  for config in sweep.configurations]  # every configuration checked before any runs
+    metric = sweep.metric or base.tracking.champion_metric
+    taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
+    train_frame, test_frame = load_data(base, taxonomy, gazetteer)
+    tracker = _tracker(base, track, len(configured))
+    rows = []
+    for number, (config, params) in enumerate(configured, start=1):
+        fitted = fit_and_score(params, taxonomy, gazetteer, train_frame, test_frame)
+        rows.append({**{k: _show(v) for k, v in config.items()}, **fitted.metrics})
+        log.info("%d/%d %s: %s %.4f", number, len(configured), _describe(config), metric, fitted.metrics[metric])
+        tracker.child(_describe(config), params, fitted.metrics)
+    if metric not in rows[0]:
+        raise ConfigError(f"sweep metric {metric!r} is not a metric of a run")
+    rows.sort(key=lambda row: row[metric], reverse=True)
+    tracker.finish(rows, comparison_table(rows, list(sweep.grid), metric), metric)
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m src.tune", description="Run a sweep of settings.")
+    parser.add_argument("sweep", type=Path, help="sweep file (YAML)")
+    parser.add_argument("overrides", nargs="*", metavar="key=value", help="base settings")
+    parser.add_argument("--params", type=Path, default=PARAMS_FILE)
+    parser.add_argument("--no-track", action="store_true", help="do not log MLflow runs")
+    return run(parser, argv, _sweep_and_print)
+
+
+def _sweep_and_print(args: argparse.Namespace) -> int:
+    sweep = load_sweep(args.sweep)
+    rows = run_sweep(sweep, args.params, args.overrides, track=not args.no_track)
+    print(comparison_table(rows, list(sweep.grid), sweep.metric or load_params(args.params).tracking.champion_metric))
+    return 0
+
+
+def comparison_table(rows: list[dict], keys: list[str], metric: str) -> str:
+    """Markdown table of the configurations, best first."""
+    columns = [*keys, metric, "category_accuracy_with_alt", "municipality_accuracy", "train_seconds"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c]) for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _as_overrides(config: dict[str, Any]) -> list[str]:
+    return [f"{key}={yaml.safe_dump(value, default_flow_style=True).strip().removesuffix('...').strip()}"
+            for key, value in config.items()]
+
+
+def _describe(config: dict[str, Any]) -> str:
+    return " ".join(f"{key.rsplit('.', 1)[-1]}={_show(value)}" for key, value in config.items())
+
+
+def _show(value: Any) -> Any:
+    return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+
+
+class _Untracked:
+    def child(self, name: str, params: Params, metrics: dict[str, float]) -> None:
+        pass
+
+    def finish(self, rows: list[dict], table: str, metric: str) -> None:
+        pass
+
+
+def _tracker(params: Params, track: bool, n_configurations: int):
+    if not track or not params.tracking.enabled:
+        return _Untracked()
+    from src.tracking import SweepTracker
+
+    return SweepTracker(params.tracking.experiment, n_configurations)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+import pytest
+
+from src import tune
+from src.errors import ConfigError
+from tests.conftest import SAMPLE_CORPUS
+
+
+def write_sweep(tmp_path, text):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_grid_and_random_configurations(tmp_path):
+    spec = "params:\n  model.category.C: [0.1, 1.0]\n  features.char_ngram: [null, [2, 3]]\n"
+    grid = tune.load_sweep(write_sweep(tmp_path, spec))
+    assert len(grid.configurations) == 4
+    assert {"model.category.C": 1.0, "features.char_ngram": [2, 3]} in grid.configurations
+    drawn = tune.load_sweep(write_sweep(tmp_path, "method: random\ntrials: 3\nseed: 1\n" + spec))
+    assert len(drawn.configurations) == 3 and all(c in grid.configurations for c in drawn.configurations)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("params:\n  model.category.C: 0.1\n", "non-empty lists"),
+    ("method: bayes\nparams:\n  model.category.C: [1]\n", "allowed: grid, random"),
+    ("budget: 3\nparams:\n  model.category.C: [1]\n", "unknown key 'budget'"),
+])
+def test_bad_sweep_files_are_explained(tmp_path, spec, message):
+    with pytest.raises(ConfigError, match=message):
+        tune.load_sweep(write_sweep(tmp_path, spec))
+
+
+def test_a_bad_value_is_caught_before_anything_trains(tmp_path):
+    sweep = tune.load_sweep(write_sweep(tmp_path, "params:\n  model.category.C: [0.3, -1]\n"))
+    with pytest.raises(ConfigError, match="model.category.C"):
+        tune.run_sweep(sweep, tune.PARAMS_FILE, [], track=False)
+
+
+def test_sweep_logs_children_under_a_parent_with_the_table(tmp_path, monkeypatch, capsys):
+    corpus = tmp_path / "slice.jsonl"
+    corpus.write_text("".join(SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)[::2]), encoding="utf-8")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    sweep = write_sweep(tmp_path, "params:\n  model.category.C: [0.3, 1.0]\n")
+    assert tune.main([str(sweep), f"data.train={corpus}", "data.cache_dir=null"]) == 0
+    assert "| model.category.C | category_macro_f1 |" in capsys.readouterr().out
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    runs = client.search_runs([client.get_experiment_by_name("local-news-tagger").experiment_id])
+    (parent,) = [r for r in runs if r.data.tags["kind"] == "sweep"]
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert sorted(r.data.params["model.category.C"] for r in children) == ["0.3", "1.0"]
+    assert "best_category_macro_f1" in parent.data.metrics
+    assert {a.path for a in client.list_artifacts(parent.info.run_id)} >= {"sweep_results.md"}

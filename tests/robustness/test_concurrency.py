@@ -1,0 +1,43 @@
+"""Two `python -m src.train` runs at once into the same model directory and the same new SQLite
+MLflow store: both finish, the directory holds one complete model, and MLflow has both runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from src.config import ROOT
+from src.persistence import load_model
+
+REGISTERED = "robustness-concurrent"
+
+
+def test_two_training_runs_at_once(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    command = [sys.executable, "-m", "src.train", f"output.model_dir={tmp_path / 'model'}",
+               f"data.cache_dir={tmp_path / 'cache'}", f"tracking.registered_model={REGISTERED}"]
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
+    runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    results = [run.communicate(timeout=600) for run in runs]
+    for run, (out, err) in zip(runs, results):
+        assert run.returncode == 0, err[-3000:]
+        assert "MLflow run" in out
+
+    model, card = load_model(tmp_path / "model")
+    assert hasattr(model, "named_steps") and len(card["sha256"]) == 64
+    files = {p.name for p in (tmp_path / "model").iterdir()}
+    assert files == {"tagger.joblib", "tagger.json", ".tagger.lock"}  # no temporary or journal file left
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    experiment = client.get_experiment_by_name("local-news-tagger")
+    run_ids = {r.info.run_id for r in client.search_runs([experiment.experiment_id])}
+    assert run_ids == {out.split("MLflow run ")[-1].split()[0] for out, _ in results}
+    assert all(client.get_run(run_id).info.status == "FINISHED" for run_id in run_ids)
+    versions = client.search_model_versions(f"name='{REGISTERED}'")
+    assert sorted(int(v.version) for v in versions) == [1, 2]
+    assert {v.run_id for v in versions} == run_ids
+    assert str(client.get_model_version_by_alias(REGISTERED, "champion").version) in {"1", "2"}
