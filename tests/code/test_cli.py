@@ -1,8 +1,12 @@
 """The two entry points, called as a user would: `main([...])` with temporary folders."""
 
 import json
+import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -117,41 +121,38 @@ def test_predict_path_does_not_import_mlflow_or_matplotlib():
 
 def test_served_model_answers_invocations(trained):
     """`mlflow models serve` on a free local port answers POST /invocations with our fields."""
-    import os
-    import socket
-    import time
-    import urllib.request
-
     _, folder, uri = trained
+    log = folder / "serve.log"
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "models", "serve", "-m", "models:/tagger-test@champion",
-         "-p", str(port), "--env-manager", "local"],
-        # mlflow starts `uvicorn` by name: the environment's scripts must be on PATH
-        env={**os.environ, "MLFLOW_TRACKING_URI": uri,
-             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-                time.sleep(1)
-        body = json.dumps({"dataframe_records": [
-            {"title": "연천군, 백학면 건강검진", "text": "연천군보건소는 백학면에서 건강검진을 한다."},
-            {"title": "부산 중구 화재 점검", "text": "부산 중구는 광복동 상가에서 화재 안전점검을 한다."},
-        ]}, ensure_ascii=False).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=body,
-                                         headers={"Content-Type": "application/json"})
-        answer = json.loads(urllib.request.urlopen(request, timeout=60).read())["predictions"]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with log.open("w") as server_log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "mlflow", "models", "serve", "-m", "models:/tagger-test@champion",
+             "-p", str(port), "--env-manager", "local"],
+            # mlflow starts `uvicorn` by name: the environment's scripts must be on PATH
+            env={**os.environ, "MLFLOW_TRACKING_URI": uri,
+                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"},
+            stdout=subprocess.DEVNULL, stderr=server_log)
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline and server.poll() is None, log.read_text()[-2000:]
+                    time.sleep(1)
+            body = json.dumps({"dataframe_records": [
+                {"title": "연천군, 백학면 건강검진", "text": "연천군보건소는 백학면에서 건강검진을 한다."},
+                {"title": "부산 중구 화재 점검", "text": "부산 중구는 광복동 상가에서 화재 안전점검을 한다."},
+            ]}, ensure_ascii=False).encode()
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=body,
+                                             headers={"Content-Type": "application/json"})
+            answer = json.loads(urllib.request.urlopen(request, timeout=60).read())["predictions"]
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     assert [a["municipality"] for a in answer] == ["경기도 연천군", "부산광역시 중구"]
     assert {"category", "category_score", "category_top", "municipality_code", "municipality_score",
             "evidence", "low_confidence"} <= set(answer[0])
