@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
@@ -20,7 +21,8 @@ from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
@@ -36,7 +38,7 @@ _HEAD_TITLES = ("시장", "군수", "구청장", "도지사", "지사", "교육�
 _HEAD_FOLLOWERS = {"시": "장", "군": "수", "구": "청장", "도": "지사"}
 _SUBJECT_PARTICLES = ("은", "는", "이", "가", "에서")
 _LEAD_PATTERN = re.compile(r"\s?\((?:" + "|".join(_HEAD_TITLES) + r"|권한대행)")
-_HEAD_NAME = re.compile(r"([가-힣]{3})\s?$")
+_HEAD_NAME = re.compile(r"(?<![가-힣])([가-힣]{3})\s?$")
 _DATELINE_BEFORE = ("[", "(", "【")
 
 
@@ -52,14 +54,15 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
     gazetteer: the `Gazetteer` to find names with (passed in, so the model carries it).
     none_threshold: below this candidate probability the answer is `none_label`.
     max_iter, learning_rate, max_leaf_nodes: the candidate scorer (HistGradientBoosting).
-    none_text_C: regularisation of the text model that estimates "no local government".
+    region_text_C: regularisation of the text model that estimates which 시도 an article
+        belongs to, or none.
     mask_augment: weight of extra training copies of the articles with their government's
         names hidden, so that 읍면동, institutions and heads of government count when the
         name is absent (0 adds none).
     """
 
     def __init__(self, gazetteer: Gazetteer | None = None, none_label="없음", none_threshold=0.5,
-                 max_iter=200, learning_rate=0.05, max_leaf_nodes=15, none_text_C=4.0,
+                 max_iter=200, learning_rate=0.05, max_leaf_nodes=15, region_text_C=4.0,
                  mask_augment=0.5, random_state=0):
         self.gazetteer = gazetteer
         self.none_label = none_label
@@ -67,7 +70,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
-        self.none_text_C = none_text_C
+        self.region_text_C = region_text_C
         self.mask_augment = mask_augment
         self.random_state = random_state
 
@@ -75,16 +78,16 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         y = np.asarray(y, dtype=object)
         mentions = self._mentions(X)
         self.head_names_ = _learn_head_names(X, mentions, y)
-        p_none = self._fit_none_text(X, (y == self.none_label).astype(int))
+        p_region = self._fit_region_text(X, y)
         rows, targets = [], []
-        for candidates, gold in zip(self._candidates(X, mentions, p_none), y):
+        for candidates, gold in zip(self._candidates(X, mentions, p_region), y):
             rows.extend(c.features for c in candidates)
             targets.extend(int(c.label == gold) for c in candidates)
         weights = [1.0] * len(rows)
         if self.mask_augment:
             named = [i for i, gold in enumerate(y) if gold in self.gazetteer.regions]
             masked = [self._masked(X[i], y[i]) for i in named]
-            for candidates, gold in zip(self._candidates(masked, self._mentions(masked), p_none[named]), y[named]):
+            for candidates, gold in zip(self._candidates(masked, self._mentions(masked), p_region[named]), y[named]):
                 rows.extend(c.features for c in candidates)
                 targets.extend(int(c.label == gold) for c in candidates)
                 weights.extend(self.mask_augment for _ in candidates)
@@ -106,7 +109,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if not len(X):
             return []
-        candidates = self._candidates(X, self._mentions(X), _chance_of_true(self.none_text_, X))
+        candidates = self._candidates(X, self._mentions(X), self.region_text_.predict_proba(X))
         rows = [c.features for article in candidates for c in article]
         with _one_thread():
             scores = _chance_of_true(self.scorer_, np.asarray(rows, dtype=float)) if rows else []
@@ -155,30 +158,33 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
     def _mentions(self, X: list[Article]) -> list[list[Mention]]:
         return [_resolve_homonyms(self.gazetteer.find_mentions(_full_text(a)), self.gazetteer) for a in X]
 
-    def _candidates(self, X: list[Article], mentions: list[list[Mention]], p_none) -> list[list[Candidate]]:
-        return [_describe_candidates(a, m, self.gazetteer, self.head_names_, p)
-                for a, m, p in zip(X, mentions, p_none)]
+    def _candidates(self, X: list[Article], mentions: list[list[Mention]], p_region) -> list[list[Candidate]]:
+        classes = self.region_text_.classes_
+        return [_describe_candidates(a, m, self.gazetteer, self.head_names_, dict(zip(classes, p)), self.none_label)
+                for a, m, p in zip(X, mentions, p_region)]
 
-    def _fit_none_text(self, X: list[Article], is_none: np.ndarray) -> np.ndarray:
-        """Fit the text model of P(no local government); return it for the training articles
-        from models that did not see them, so the scorer learns how far to trust it."""
+    def _fit_region_text(self, X: list[Article], y: np.ndarray) -> np.ndarray:
+        """Fit the text model of which 시도 an article belongs to (or none); return its
+        probabilities for the training articles from models that did not see them, so the
+        scorer learns how far to trust it."""
         vectorizer = TfidfVectorizer(preprocessor=as_article, tokenizer=morphemes, token_pattern=None,
                                      lowercase=False, min_df=2, sublinear_tf=True)
         features = vectorizer.fit_transform(X)
-        folds = min(5, int(np.bincount(is_none, minlength=2).min()))
-        if folds < 2:  # (almost) all articles on one side: the prior is all there is to learn
+        regions = self.gazetteer.regions
+        target = np.array([regions[label].sido if label in regions else label for label in y], dtype=object)
+        model = OneVsRestClassifier(LogisticRegression(C=self.region_text_C, solver="liblinear"))
+        if len(set(target)) < 2 or len(X) < 4:  # nothing to tell apart: the prior is all there is
             model = DummyClassifier(strategy="prior")
-            p_none = np.full(len(X), float(is_none.mean()))
-        else:
-            model = LogisticRegression(C=self.none_text_C, solver="liblinear")
-            cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-            p_none = cross_val_predict(model, features, is_none, cv=cv, method="predict_proba")[:, 1]
-        self.none_text_ = make_pipeline(vectorizer, model.fit(features, is_none))
-        return p_none
+        self.region_text_ = make_pipeline(vectorizer, model.fit(features, target))
+        with warnings.catch_warnings():
+            # a 시도 with fewer articles than folds is absent from some: its probability there is 0
+            warnings.filterwarnings("ignore", message=".*(least populated|Number of classes)")
+            return cross_val_predict(model, features, target, method="predict_proba",
+                                     cv=KFold(min(5, len(X)), shuffle=True, random_state=self.random_state))
 
 
 def _describe_candidates(article: Article, mentions: list[Mention], gazetteer: Gazetteer,
-                         head_names: dict[str, str], p_none: float) -> list[Candidate]:
+                         head_names: dict[str, str], p_region: dict, none_label: str) -> list[Candidate]:
     text = _full_text(article)
     body_start = len(article.title) + 1
     by_label: dict[str, list[Mention]] = defaultdict(list)
@@ -197,7 +203,7 @@ def _describe_candidates(article: Article, mentions: list[Mention], gazetteer: G
     ranked_weights = sorted(weight.values(), reverse=True)
     first_title_start = mentions[0].start if mentions and mentions[0].start < body_start else -1
     context = _Context(text, body_start, gazetteer, by_label, weight, total, ranked_weights,
-                       head_hits, p_none, len(by_label), first_title_start, article.proper_noun_starts,
+                       head_hits, p_region, none_label, len(by_label), first_title_start, article.proper_noun_starts,
                        sum(1 for m in mentions if body_start <= m.start < body_start + _READ_CHARS))
     return [Candidate(label, context.features(label), ms) for label, ms in by_label.items()]
 
@@ -211,7 +217,8 @@ class _Context(NamedTuple):
     total: float
     ranked_weights: list[float]
     head_hits: Counter
-    p_none: float
+    p_region: dict
+    none_label: str
     n_candidates: int
     first_title_start: int
     proper_starts: frozenset[int]
@@ -249,7 +256,8 @@ class _Context(NamedTuple):
             sum(1 for m in mentions if m.follower and m.follower not in _SUBJECT_PARTICLES),
             self.head_hits.get(label, 0),
             *self._hierarchy(label, region),
-            self.p_none,
+            self.p_region.get(self.none_label, 0.0),
+            self.p_region.get(region.sido, 0.0),
             math.log1p(len(self.text)),
         ]
 
@@ -315,7 +323,7 @@ def _learn_head_names(X: list[Article], mentions: list[list[Mention]], y: np.nda
         text = _full_text(article)
         for mention in found:
             name = _HEAD_NAME.search(text, 0, mention.start) if gold in mention.labels and _is_head(mention) else None
-            if name:
+            if name and name.start(1) in article.proper_noun_starts:
                 seen[name.group(1)][gold] += 1
     return {name: labels.most_common(1)[0][0] for name, labels in seen.items() if len(labels) == 1}
 

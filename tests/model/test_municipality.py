@@ -1,7 +1,9 @@
 """Behaviour of the municipality head on small, hand-written articles."""
 
+import numpy as np
 import pytest
 
+from src.heads.municipality import _learn_head_names
 from src.predict import predict_texts
 from tests.conftest import HELD_OUT
 
@@ -57,3 +59,14 @@ def test_national_news_gets_none(fitted_model):
                  "소상공인 부담을 덜기 위한 지원책도 함께 내놓았다. 경제단체들은 엇갈린 반응을 보였다.")
     assert record["municipality"] == "없음"
     assert record["municipality_code"] is None
+
+
+
+def test_learns_heads_of_government_not_word_fragments(fitted_model):
+    """From `윤병태 나주시장` it learns a mayor; from `전라남도 나주시장`, not that `라남도` is one."""
+    tokenizer, tagger = fitted_model[0], fitted_model[-1].municipality_
+    articles = tokenizer.transform([("윤병태 나주시장, 청년 일자리 현장 점검",
+                                     "윤병태 나주시장은 빛가람동 청년 창업 공간을 찾았다. 전라남도 나주시장 "
+                                     "일행은 이어 혁신도시 기업들과 간담회를 열었다.")])
+    gold = np.array(["전라남도 나주시"], dtype=object)
+    assert _learn_head_names(articles, tagger._mentions(articles), gold) == {"윤병태": "전라남도 나주시"}
