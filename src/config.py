@@ -79,7 +79,7 @@ class MunicipalityParams:
     max_iter: int = 200
     learning_rate: float = 0.05
     max_leaf_nodes: int = 15
-    region_text_C: float = 4.0
+    level_text_C: float = 4.0
     mask_augment: float = 0.5
 
     def __post_init__(self):
@@ -87,7 +87,7 @@ class MunicipalityParams:
         _check_range("model.municipality.max_iter", self.max_iter, 10, 5000)
         _check_range("model.municipality.learning_rate", self.learning_rate, 1e-3, 1.0)
         _check_range("model.municipality.max_leaf_nodes", self.max_leaf_nodes, 2, 255)
-        _check_range("model.municipality.region_text_C", self.region_text_C, 1e-4, 1e4)
+        _check_range("model.municipality.level_text_C", self.level_text_C, 1e-4, 1e4)
         _check_range("model.municipality.mask_augment", self.mask_augment, 0.0, 1.0)
 
 

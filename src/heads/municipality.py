@@ -54,15 +54,15 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
     gazetteer: the `Gazetteer` to find names with (passed in, so the model carries it).
     none_threshold: below this candidate probability the answer is `none_label`.
     max_iter, learning_rate, max_leaf_nodes: the candidate scorer (HistGradientBoosting).
-    region_text_C: regularisation of the text model that estimates which 시도 an article
-        belongs to, or none.
+    level_text_C: regularisation of the text model that estimates whether an article is
+        about a 시도, a 시군구 or no local government.
     mask_augment: weight of extra training copies of the articles with their government's
         names hidden, so that 읍면동, institutions and heads of government count when the
         name is absent (0 adds none).
     """
 
     def __init__(self, gazetteer: Gazetteer | None = None, none_label="없음", none_threshold=0.5,
-                 max_iter=200, learning_rate=0.05, max_leaf_nodes=15, region_text_C=4.0,
+                 max_iter=200, learning_rate=0.05, max_leaf_nodes=15, level_text_C=4.0,
                  mask_augment=0.5, random_state=0):
         self.gazetteer = gazetteer
         self.none_label = none_label
@@ -70,7 +70,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
-        self.region_text_C = region_text_C
+        self.level_text_C = level_text_C
         self.mask_augment = mask_augment
         self.random_state = random_state
 
@@ -78,16 +78,16 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         y = np.asarray(y, dtype=object)
         mentions = self._mentions(X)
         self.head_names_ = _learn_head_names(X, mentions, y)
-        p_region = self._fit_region_text(X, y)
+        p_level = self._fit_level_text(X, y)
         rows, targets = [], []
-        for candidates, gold in zip(self._candidates(X, mentions, p_region), y):
+        for candidates, gold in zip(self._candidates(X, mentions, p_level), y):
             rows.extend(c.features for c in candidates)
             targets.extend(int(c.label == gold) for c in candidates)
         weights = [1.0] * len(rows)
         if self.mask_augment:
             named = [i for i, gold in enumerate(y) if gold in self.gazetteer.regions]
             masked = [self._masked(X[i], y[i]) for i in named]
-            for candidates, gold in zip(self._candidates(masked, self._mentions(masked), p_region[named]), y[named]):
+            for candidates, gold in zip(self._candidates(masked, self._mentions(masked), p_level[named]), y[named]):
                 rows.extend(c.features for c in candidates)
                 targets.extend(int(c.label == gold) for c in candidates)
                 weights.extend(self.mask_augment for _ in candidates)
@@ -109,7 +109,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if not len(X):
             return []
-        candidates = self._candidates(X, self._mentions(X), self.region_text_.predict_proba(X))
+        candidates = self._candidates(X, self._mentions(X), self.level_text_.predict_proba(X))
         rows = [c.features for article in candidates for c in article]
         with _one_thread():
             scores = _chance_of_true(self.scorer_, np.asarray(rows, dtype=float)) if rows else []
@@ -158,33 +158,34 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
     def _mentions(self, X: list[Article]) -> list[list[Mention]]:
         return [_resolve_homonyms(self.gazetteer.find_mentions(_full_text(a)), self.gazetteer) for a in X]
 
-    def _candidates(self, X: list[Article], mentions: list[list[Mention]], p_region) -> list[list[Candidate]]:
-        classes = self.region_text_.classes_
+    def _candidates(self, X: list[Article], mentions: list[list[Mention]], p_level) -> list[list[Candidate]]:
+        classes = self.level_text_.classes_
         return [_describe_candidates(a, m, self.gazetteer, self.head_names_, dict(zip(classes, p)), self.none_label)
-                for a, m, p in zip(X, mentions, p_region)]
+                for a, m, p in zip(X, mentions, p_level)]
 
-    def _fit_region_text(self, X: list[Article], y: np.ndarray) -> np.ndarray:
-        """Fit the text model of which 시도 an article belongs to (or none); return its
-        probabilities for the training articles from models that did not see them, so the
-        scorer learns how far to trust it."""
+    def _fit_level_text(self, X: list[Article], y: np.ndarray) -> np.ndarray:
+        """Fit the text model of what an article is about: a 시도, a 시군구 or no local
+        government (the wording of a provincial story, a city's press release, national
+        news); return its probabilities for the training articles from models that did not
+        see them, so the scorer learns how far to trust it."""
         vectorizer = TfidfVectorizer(preprocessor=as_article, tokenizer=morphemes, token_pattern=None,
                                      lowercase=False, min_df=2, sublinear_tf=True)
         features = vectorizer.fit_transform(X)
         regions = self.gazetteer.regions
-        target = np.array([regions[label].sido if label in regions else label for label in y], dtype=object)
-        model = OneVsRestClassifier(LogisticRegression(C=self.region_text_C, solver="liblinear"))
+        target = np.array([regions[label].level if label in regions else label for label in y], dtype=object)
+        model = OneVsRestClassifier(LogisticRegression(C=self.level_text_C, solver="liblinear"))
         if len(set(target)) < 2 or len(X) < 4:  # nothing to tell apart: the prior is all there is
             model = DummyClassifier(strategy="prior")
-        self.region_text_ = make_pipeline(vectorizer, model.fit(features, target))
+        self.level_text_ = make_pipeline(vectorizer, model.fit(features, target))
         with warnings.catch_warnings():
-            # a 시도 with fewer articles than folds is absent from some: its probability there is 0
+            # a level with fewer articles than folds is absent from some: its probability there is 0
             warnings.filterwarnings("ignore", message=".*(least populated|Number of classes)")
             return cross_val_predict(model, features, target, method="predict_proba",
                                      cv=KFold(min(5, len(X)), shuffle=True, random_state=self.random_state))
 
 
 def _describe_candidates(article: Article, mentions: list[Mention], gazetteer: Gazetteer,
-                         head_names: dict[str, str], p_region: dict, none_label: str) -> list[Candidate]:
+                         head_names: dict[str, str], p_level: dict, none_label: str) -> list[Candidate]:
     text = _full_text(article)
     body_start = len(article.title) + 1
     by_label: dict[str, list[Mention]] = defaultdict(list)
@@ -203,7 +204,7 @@ def _describe_candidates(article: Article, mentions: list[Mention], gazetteer: G
     ranked_weights = sorted(weight.values(), reverse=True)
     first_title_start = mentions[0].start if mentions and mentions[0].start < body_start else -1
     context = _Context(text, body_start, gazetteer, by_label, weight, total, ranked_weights,
-                       head_hits, p_region, none_label, len(by_label), first_title_start, article.proper_noun_starts,
+                       head_hits, p_level, none_label, len(by_label), first_title_start, article.proper_noun_starts,
                        sum(1 for m in mentions if body_start <= m.start < body_start + _READ_CHARS))
     return [Candidate(label, context.features(label), ms) for label, ms in by_label.items()]
 
@@ -217,7 +218,7 @@ class _Context(NamedTuple):
     total: float
     ranked_weights: list[float]
     head_hits: Counter
-    p_region: dict
+    p_level: dict
     none_label: str
     n_candidates: int
     first_title_start: int
@@ -256,8 +257,8 @@ class _Context(NamedTuple):
             sum(1 for m in mentions if m.follower and m.follower not in _SUBJECT_PARTICLES),
             self.head_hits.get(label, 0),
             *self._hierarchy(label, region),
-            self.p_region.get(self.none_label, 0.0),
-            self.p_region.get(region.sido, 0.0),
+            self.p_level.get(self.none_label, 0.0),
+            self.p_level.get(region.level, 0.0),
             math.log1p(len(self.text)),
         ]
 
