@@ -19,7 +19,7 @@ from typing import Any, Iterator
 from src.errors import ModelError
 
 # Bump when a change to the estimators makes older model files unusable.
-MODEL_FORMAT = 4
+MODEL_FORMAT = 5
 MODEL_FILE = "tagger.joblib"
 CARD_FILE = "tagger.json"
 _PENDING_CARD_FILE = ".tagger.json.pending"
