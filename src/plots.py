@@ -37,7 +37,7 @@ def plot_confusion_matrix(y_true: Sequence[str], y_pred: Sequence[str], labels: 
     ax.set_xlabel("예측 (predicted)")
     ax.set_ylabel("정답 (true)")
     ax.set_title("분류 혼동 행렬 (confusion matrix)")
-    return _save(plt, fig, path)
+    return _save(fig, path)
 
 
 def plot_reliability(centres: np.ndarray, accuracy: np.ndarray, share: np.ndarray, path: Path) -> Path:
@@ -54,11 +54,11 @@ def plot_reliability(centres: np.ndarray, accuracy: np.ndarray, share: np.ndarra
     bottom.bar(centres, share, width=width, edgecolor="black")
     bottom.set_xlabel("예측 확률 (confidence)")
     bottom.set_ylabel("비율 (share)")
-    return _save(plt, fig, path)
+    return _save(fig, path)
 
 
-def _save(plt, fig, path: Path) -> Path:
+def _save(fig, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _pyplot().close(fig)
     return path

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from collections import Counter, defaultdict
 from typing import NamedTuple
 
@@ -21,7 +20,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
@@ -173,16 +172,15 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         features = vectorizer.fit_transform(X)
         regions = self.gazetteer.regions
         target = np.array([regions[label].level if label in regions else label for label in y], dtype=object)
+        folds = min(5, np.unique(target, return_counts=True)[1].min())
+        if len(set(target)) < 2 or folds < 2:  # a level seen once cannot be held out: keep the prior
+            model = DummyClassifier(strategy="prior").fit(features, target)
+            self.level_text_ = make_pipeline(vectorizer, model)
+            return model.predict_proba(features)
         model = OneVsRestClassifier(LogisticRegression(C=self.level_text_C, solver="liblinear"))
-        if len(set(target)) < 2 or len(X) < 4:  # nothing to tell apart: the prior is all there is
-            model = DummyClassifier(strategy="prior")
         self.level_text_ = make_pipeline(vectorizer, model.fit(features, target))
-        with warnings.catch_warnings():
-            # a level with fewer articles than folds is absent from some: its probability there is 0
-            warnings.filterwarnings("ignore", message=".*(least populated|Number of classes)")
-            return cross_val_predict(model, features, target, method="predict_proba",
-                                     cv=KFold(min(5, len(X)), shuffle=True, random_state=self.random_state))
-
+        cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
+        return cross_val_predict(model, features, target, cv=cv, method="predict_proba")
 
 def _describe_candidates(article: Article, mentions: list[Mention], gazetteer: Gazetteer,
                          head_names: dict[str, str], p_level: dict, none_label: str) -> list[Candidate]:

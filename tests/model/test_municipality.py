@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from src.heads.municipality import _learn_head_names
+from src.heads.municipality import MunicipalityTagger, _learn_head_names
 from src.predict import predict_texts
 from tests.conftest import HELD_OUT
 
@@ -61,7 +61,6 @@ def test_national_news_gets_none(fitted_model):
     assert record["municipality_code"] is None
 
 
-
 def test_learns_heads_of_government_not_word_fragments(fitted_model):
     """From `윤병태 나주시장` it learns a mayor; from `전라남도 나주시장`, not that `라남도` is one."""
     tokenizer, tagger = fitted_model[0], fitted_model[-1].municipality_
@@ -70,3 +69,12 @@ def test_learns_heads_of_government_not_word_fragments(fitted_model):
                                      "일행은 이어 혁신도시 기업들과 간담회를 열었다.")])
     gold = np.array(["전라남도 나주시"], dtype=object)
     assert _learn_head_names(articles, tagger._mentions(articles), gold) == {"윤병태": "전라남도 나주시"}
+
+
+@pytest.mark.parametrize("none_articles", [0, 1, 2])
+def test_trains_when_a_level_is_rare(fitted_model, sample_frame, gazetteer, none_articles):
+    """A press office's corpus: one government, and no, one or two articles about none."""
+    articles = fitted_model[0].transform(sample_frame.head(12))
+    gold = np.array(["경기도 연천군"] * (12 - none_articles) + ["없음"] * none_articles, dtype=object)
+    tagger = MunicipalityTagger(gazetteer=gazetteer).fit(articles, gold)
+    assert len(tagger.predict(articles)) == 12
