@@ -65,9 +65,9 @@ def main() -> int:
     missing = (set(regions["sido"]) | set(regions["sigungu"])) - set(gazetteer.labels)
 
     model = build_pipeline(load_params(), taxonomy, gazetteer)
-    model.fit(train, train[["category", "municipality"]].to_numpy())
     tokenizer, heads = model[0], model[-1]
-    train_articles = tokenizer.transform(train)  # from the tokenizer's cache
+    train_articles = tokenizer.fit_transform(train)
+    heads.fit(train_articles, train[["category", "municipality"]].to_numpy())
     model.set_params(tokens__cache_dir=None)
     none, gold = taxonomy.no_municipality, np.asarray(test["municipality"].tolist(), dtype=object)
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._results import write_results  # noqa: E402
 
 from src.config import PARAMS_FILE  # noqa: E402
-from src.tune import comparison_table, load_sweep, run_sweep  # noqa: E402
+from src.tune import load_sweep, run_sweep  # noqa: E402
 
 
 
@@ -32,12 +32,12 @@ def main() -> int:
     corpus = args.shared / "corpus"
     sweep = load_sweep(ROOT / "benchmarks" / "sweep.yaml")
     started = time.perf_counter()
-    rows = run_sweep(sweep, PARAMS_FILE, [f"data.train={corpus / 'train.jsonl'}",
-                                          f"data.test={corpus / 'test.jsonl'}"])
+    result = run_sweep(sweep, PARAMS_FILE, [f"data.train={corpus / 'train.jsonl'}",
+                                            f"data.test={corpus / 'test.jsonl'}"])
     seconds = time.perf_counter() - started
-    write_results("sweep", {"configurations": len(rows), "wall_seconds": seconds, "ranking": rows})
-    print(comparison_table(rows, list(sweep.grid), sweep.metric))
-    print(f"{len(rows)} configurations in {seconds:.0f} s")
+    write_results("sweep", {"configurations": len(result.rows), "wall_seconds": seconds, "ranking": result.rows})
+    print(result.table)
+    print(f"{len(result.rows)} configurations in {seconds:.0f} s")
     return 0
 
 

@@ -21,7 +21,6 @@ Only the standard library and pandas are used.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import subprocess
@@ -34,6 +33,7 @@ from typing import NamedTuple, Optional, Sequence
 import pandas as pd
 
 from src.errors import DataError, TaggerError
+from src.persistence import sha256_of
 
 PACKAGE = "PublicDataReader"
 VERSION = "1.1.1.post2"
@@ -184,14 +184,6 @@ def download_wheel(dest: Path) -> Path:
     if len(wheels) != 1:
         raise DataError(f"expected one wheel in {dest}, found {len(wheels)}")
     return wheels[0]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify_wheel(path: Path) -> None:

@@ -199,19 +199,20 @@ def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool 
     """Tag every article of a labelled file with the model at `source` and score the answers."""
     from src.dataset import load_corpus
     from src.persistence import load_model
+    from src.predict import predict_texts
 
     model, card = load_model(source)
     heads, taxonomy = model[-1], load_taxonomy()
     places = (*heads.municipality_.gazetteer.labels, taxonomy.no_municipality)
     frame, report = load_corpus(data, taxonomy.category_labels, places, on_error)
     log.info("%s", report.summary())
-    records = heads.describe(model[:-1].transform(frame))
+    records = predict_texts(model, frame)
     scores = score_records(records, frame, taxonomy)
-    with tempfile.TemporaryDirectory() as tmp:
-        write_reports(records, frame, taxonomy, Path(tmp))
-        if track:
-            from src.tracking import log_evaluation_run
+    if track:
+        from src.tracking import log_evaluation_run
 
+        with tempfile.TemporaryDirectory() as tmp:
+            write_reports(records, frame, taxonomy, Path(tmp))
             log_evaluation_run(card, str(source), data, scores, Path(tmp))
     return scores
 

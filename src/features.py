@@ -118,7 +118,7 @@ class KiwiTokenizer(TransformerMixin, BaseEstimator):
         """Every morpheme of title and text (joined, one Kiwi batch), with its tag."""
         from tqdm import tqdm
 
-        tokenized = self._kiwi().tokenize([f"{title}\n{text}" for title, text in pairs])
+        tokenized = self._kiwi().tokenize([full_text(title, text) for title, text in pairs])
         progress = tqdm(tokenized, total=len(pairs), desc="tokenizing", unit="doc", leave=False,
                         disable=None if len(pairs) >= _PROGRESS_MIN_DOCS else True)
         for (title, _), tokens in zip(pairs, progress):
@@ -178,6 +178,11 @@ class CharNgramTfidf(TransformerMixin, BaseEstimator):
                 code = (code << 21) + points[offset:len(points) - n + 1 + offset]
             grams.append(code)
         return np.concatenate(grams)
+
+
+def full_text(title: str, text: str) -> str:
+    """What kiwipiepy reads, and what `Article.proper_noun_starts` and gazetteer offsets refer to."""
+    return f"{title}\n{text}"
 
 
 def as_article(article: Article) -> Article:

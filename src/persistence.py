@@ -34,7 +34,7 @@ def save_model(model: Any, model_dir: Path, card: dict[str, Any]) -> Path:
     model_tmp, card_tmp = _temp_path(model_dir, MODEL_FILE), _temp_path(model_dir, CARD_FILE)
     try:
         joblib.dump(model, model_tmp)
-        card = {**card, "format": MODEL_FORMAT, "sha256": _sha256(model_tmp)}
+        card = {**card, "format": MODEL_FORMAT, "sha256": sha256_of(model_tmp)}
         card_tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8")
         with _locked(model_dir, shared=False):
             # The card goes in first under a journal name: a run killed between the renames
@@ -75,7 +75,7 @@ def load_model(source: str | Path) -> tuple[Any, dict[str, Any]]:
         card = load_card(model_dir)
         path = model_dir / MODEL_FILE
         try:
-            digest = _sha256(path)
+            digest = sha256_of(path)
         except OSError as exc:
             raise ModelError(f"{path} cannot be read ({exc.strerror})") from None
         if digest != card.get("sha256"):
@@ -120,7 +120,7 @@ def _check_versions(card: dict[str, Any]) -> None:
                          f"{sklearn.__version__}: retrain it with `python -m src.train`")
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):

@@ -36,8 +36,9 @@ class TaggerModel(mlflow.pyfunc.PythonModel):
         self.model, _ = load_model(Path(context.artifacts["model_dir"]))
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> list[dict[str, Any]]:
-        articles = self.model[:-1].transform(model_input)
-        return self.model[-1].describe(articles)
+        from src.predict import predict_texts
+
+        return predict_texts(self.model, model_input)
 
 
 def log_training_run(

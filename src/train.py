@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import math
 import platform
@@ -28,8 +27,9 @@ from src.dataset import load_corpus
 from src.errors import DataError, ModelError
 from src.evaluate import score_records, write_reports
 from src.gazetteer import Gazetteer, load_gazetteer
-from src.persistence import load_model, save_model
+from src.persistence import load_model, save_model, sha256_of
 from src.pipeline import build_pipeline
+from src.predict import predict_texts
 
 log = logging.getLogger("src.train")
 _VERSIONED = ("scikit-learn", "kiwipiepy", "kiwipiepy_model", "joblib", "numpy", "scipy",
@@ -80,15 +80,12 @@ def train(params: Params) -> TrainingResult:
     taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
     train_frame, test_frame = load_data(params, taxonomy, gazetteer)
     fitted = fit_and_score(params, taxonomy, gazetteer, train_frame, test_frame)
-    with tempfile.TemporaryDirectory() as tmp:
-        report_dir = Path(tmp)
-        write_reports(fitted.records, test_frame, taxonomy, report_dir)
-        fitted.pipeline.set_params(tokens__cache_dir=None)
-        model_dir = params.output.model_dir
-        card = _model_card(params, taxonomy, fitted.metrics, train_frame, test_frame)
-        save_model(fitted.pipeline, model_dir, card)
-        log.info("model saved in %s", model_dir)
-        run_id = _track(params, fitted.metrics, report_dir, model_dir, fitted.pipeline, test_frame)
+    fitted.pipeline.set_params(tokens__cache_dir=None)
+    model_dir = params.output.model_dir
+    card = _model_card(params, taxonomy, fitted.metrics, train_frame, test_frame)
+    save_model(fitted.pipeline, model_dir, card)
+    log.info("model saved in %s", model_dir)
+    run_id = _track(params, taxonomy, fitted, model_dir, test_frame)
     return TrainingResult(fitted.metrics, len(train_frame), len(test_frame), model_dir, run_id)
 
 
@@ -151,20 +148,22 @@ def _split(frame: pd.DataFrame, test_size: float, seed: int) -> tuple[pd.DataFra
     return pd.concat([train_part, frame[rare]]), test_part
 
 
-def _track(params: Params, metrics, report_dir: Path, model_dir: Path, pipeline, frame) -> str | None:
+def _track(params: Params, taxonomy: Taxonomy, fitted: Fitted, model_dir: Path, frame) -> str | None:
     if not params.tracking.enabled:
         return None
     from src.tracking import log_training_run
 
     example = frame[["title", "text"]].head(2).copy()
     example["text"] = example["text"].str.slice(0, 300)
-    output = pipeline[-1].describe(pipeline[:-1].transform(example))
-    run_id, version = log_training_run(params.tracking.experiment, flatten_params(params), metrics,
-                                       report_dir, model_dir, example, output,
-                                       params.tracking.registered_model)
+    output = predict_texts(fitted.pipeline, example)
+    with tempfile.TemporaryDirectory() as tmp:
+        write_reports(fitted.records, frame, taxonomy, Path(tmp))
+        run_id, version = log_training_run(params.tracking.experiment, flatten_params(params),
+                                           fitted.metrics, Path(tmp), model_dir, example, output,
+                                           params.tracking.registered_model)
     log.info("MLflow run %s logged", run_id)
     if version is not None:
-        _challenge_champion(params, run_id, version, metrics, frame)
+        _challenge_champion(params, run_id, version, fitted.metrics, frame)
     return run_id
 
 
@@ -188,7 +187,7 @@ def _compare_and_promote(params: Params, run_id: str, version: str, metrics, fra
             log.warning("the current champion cannot be used (%s)", exc)
         else:
             champion.set_params(tokens__cache_dir=params.data.cache_dir)
-            records = champion[-1].describe(champion[:-1].transform(frame))
+            records = predict_texts(champion, frame)
             champion_score = score_records(records, frame, load_taxonomy())[metric]
     promoted = record_champion_decision(run_id, name, version, metric, metrics[metric], champion_score)
     log.info("%s version %s %s @champion (%s %.4f vs %s)", name, version,
@@ -213,7 +212,7 @@ def _fingerprint(path: Path | None, n_articles: int) -> dict[str, Any]:
     if path is None:
         return {"path": None, "articles": n_articles, "note": "held out from train"}
     return {"path": str(path), "articles": n_articles,
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+            "sha256": sha256_of(path)}
 
 
 def _versions() -> dict[str, str]:

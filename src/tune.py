@@ -40,11 +40,14 @@ log = logging.getLogger("src.tune")
 @dataclass(frozen=True)
 class Sweep:
     grid: dict[str, list[Any]]
-    method: str = "grid"
-    trials: int = 12
-    seed: int = 0
     metric: str | None = None  # defaults to the params' tracking.champion_metric
     configurations: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class SweepResult:
+    rows: list[dict]  # one per configuration, best first
+    table: str  # the same as a Markdown table
 
 
 def load_sweep(path: Path) -> Sweep:
@@ -66,11 +69,11 @@ def load_sweep(path: Path) -> Sweep:
     combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     if method == "random":
         combos = random.Random(raw.get("seed", 0)).sample(combos, min(raw.get("trials", 12), len(combos)))
-    return Sweep(grid, method, raw.get("trials", 12), raw.get("seed", 0), raw.get("metric"), combos)
+    return Sweep(grid, raw.get("metric"), combos)
 
 
-def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], track: bool = True) -> list[dict]:
-    """Train and score every configuration; returns one row per configuration, best first."""
+def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], track: bool = True) -> SweepResult:
+    """Train and score every configuration, ranked by the sweep's metric."""
     base = load_params(base_params, base_overrides)
     configured = [(config, load_params(base_params, [*base_overrides, *_as_overrides(config)]))
                   for config in sweep.configurations]  # every configuration checked before any runs
@@ -87,8 +90,9 @@ def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], tr
     if metric not in rows[0]:
         raise ConfigError(f"sweep metric {metric!r} is not a metric of a run")
     rows.sort(key=lambda row: row[metric], reverse=True)
-    tracker.finish(rows, comparison_table(rows, list(sweep.grid), metric), metric)
-    return rows
+    result = SweepResult(rows, comparison_table(rows, list(sweep.grid), metric))
+    tracker.finish(rows, result.table, metric)
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,9 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _sweep_and_print(args: argparse.Namespace) -> int:
-    sweep = load_sweep(args.sweep)
-    rows = run_sweep(sweep, args.params, args.overrides, track=not args.no_track)
-    print(comparison_table(rows, list(sweep.grid), sweep.metric or load_params(args.params).tracking.champion_metric))
+    print(run_sweep(load_sweep(args.sweep), args.params, args.overrides, track=not args.no_track).table)
     return 0
 
 

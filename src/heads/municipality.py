@@ -26,7 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from src.features import Article, as_article, morphemes
+from src.features import Article, as_article, full_text, morphemes
 from src.gazetteer import DISTRICT, OFFICIAL, PARTICLES, PREFIX, SHORT, TOWN, Gazetteer, Mention
 
 __all__ = ["MunicipalityTagger"]
@@ -39,6 +39,7 @@ _SUBJECT_PARTICLES = ("은", "는", "이", "가", "에서")
 _LEAD_PATTERN = re.compile(r"\s?\((?:" + "|".join(_HEAD_TITLES) + r"|권한대행)")
 _HEAD_NAME = re.compile(r"(?<![가-힣])([가-힣]{3})\s?$")
 _DATELINE_BEFORE = ("[", "(", "【")
+_PARTICLES_LONGEST_FIRST = sorted(PARTICLES, key=len, reverse=True)
 
 
 class Candidate(NamedTuple):
@@ -78,18 +79,19 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         mentions = self._mentions(X)
         self.head_names_ = _learn_head_names(X, mentions, y)
         p_level = self._fit_level_text(X, y)
-        rows, targets = [], []
-        for candidates, gold in zip(self._candidates(X, mentions, p_level), y):
-            rows.extend(c.features for c in candidates)
-            targets.extend(int(c.label == gold) for c in candidates)
-        weights = [1.0] * len(rows)
+        rows, targets, weights = [], [], []
+
+        def add(candidates_per_article, golds, weight):
+            for candidates, gold in zip(candidates_per_article, golds):
+                rows.extend(c.features for c in candidates)
+                targets.extend(int(c.label == gold) for c in candidates)
+                weights.extend(weight for _ in candidates)
+
+        add(self._candidates(X, mentions, p_level), y, 1.0)
         if self.mask_augment:
             named = [i for i, gold in enumerate(y) if gold in self.gazetteer.regions]
             masked = [self._masked(X[i], y[i]) for i in named]
-            for candidates, gold in zip(self._candidates(masked, self._mentions(masked), p_level[named]), y[named]):
-                rows.extend(c.features for c in candidates)
-                targets.extend(int(c.label == gold) for c in candidates)
-                weights.extend(self.mask_augment for _ in candidates)
+            add(self._candidates(masked, self._mentions(masked), p_level[named]), y[named], self.mask_augment)
         self.scorer_ = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state)
@@ -155,7 +157,8 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
                                 text=self.gazetteer.mask(article.text, label))
 
     def _mentions(self, X: list[Article]) -> list[list[Mention]]:
-        return [_resolve_homonyms(self.gazetteer.find_mentions(_full_text(a)), self.gazetteer) for a in X]
+        return [_resolve_homonyms(self.gazetteer.find_mentions(full_text(a.title, a.text)), self.gazetteer)
+                for a in X]
 
     def _candidates(self, X: list[Article], mentions: list[list[Mention]], p_level) -> list[list[Candidate]]:
         classes = self.level_text_.classes_
@@ -184,7 +187,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
 
 def _describe_candidates(article: Article, mentions: list[Mention], gazetteer: Gazetteer,
                          head_names: dict[str, str], p_level: dict, none_label: str) -> list[Candidate]:
-    text = _full_text(article)
+    text = full_text(article.title, article.text)
     body_start = len(article.title) + 1
     by_label: dict[str, list[Mention]] = defaultdict(list)
     for mention in mentions:
@@ -319,17 +322,13 @@ def _learn_head_names(X: list[Article], mentions: list[list[Mention]], y: np.nda
     """Names written just before `<government>시장/군수/…` in training articles of that government."""
     seen: dict[str, Counter] = defaultdict(Counter)
     for article, found, gold in zip(X, mentions, y):
-        text = _full_text(article)
+        text = full_text(article.title, article.text)
         for mention in found:
             name = _HEAD_NAME.search(text, 0, mention.start) if gold in mention.labels and _is_head(mention) else None
             if name and name.start(1) in article.proper_noun_starts:
                 seen[name.group(1)][gold] += 1
     return {name: labels.most_common(1)[0][0] for name, labels in seen.items() if len(labels) == 1}
 
-
-def _full_text(article: Article) -> str:
-    """The string mention offsets (and the tokenizer's proper-noun offsets) refer to."""
-    return f"{article.title}\n{article.text}"
 
 
 def _evidence(mentions: list[Mention]) -> list[str]:
@@ -339,7 +338,7 @@ def _evidence(mentions: list[Mention]) -> list[str]:
 
 
 def _without_particle(follower: str) -> str:
-    for particle in sorted(PARTICLES, key=len, reverse=True):
+    for particle in _PARTICLES_LONGEST_FIRST:
         if follower.endswith(particle):
             return follower[: -len(particle)]
     return follower

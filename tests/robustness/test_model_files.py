@@ -39,7 +39,7 @@ def edit_card(folder, **changes) -> None:
 def replace_model(folder, content: bytes) -> None:
     """Put `content` in place of the model, with a card that vouches for it."""
     (folder / MODEL_FILE).write_bytes(content)
-    edit_card(folder, sha256=persistence._sha256(folder / MODEL_FILE))
+    edit_card(folder, sha256=persistence.sha256_of(folder / MODEL_FILE))
 
 
 def flip_a_byte(folder) -> None:
