@@ -151,12 +151,18 @@ def read_article(path: Path) -> tuple[str, str]:
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path}: {exc.strerror}") from None
+    return parse_article(data, str(path))
+
+
+def parse_article(data: bytes, name: str) -> tuple[str, str]:
+    """The bytes of a `.txt` article (from a file or standard input) → title and text; errors
+    name `name`."""
     try:
         text = decode_text(data).strip()
     except DataError as exc:
-        raise DataError(f"{path}: {exc}") from None
+        raise DataError(f"{name}: {exc}") from None
     if not text:
-        raise DataError(f"{path}: empty file")
+        raise DataError(f"{name}: empty file")
     title, _, body = text.partition("\n")
     return title.strip(), body.strip()
 

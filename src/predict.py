@@ -20,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from src.dataset import RecordError, iter_records, read_article, decode_text
+from src.dataset import RecordError, iter_records, parse_article, read_article
 from src.cli import run
 from src.errors import DataError, UsageError
 from src.persistence import load_model
@@ -73,10 +73,7 @@ def _run_files(model: Any, args: argparse.Namespace) -> int:
                 failed += 1
             else:
                 ready.append((name, article))
-        articles = [article for _, article in ready]
-        _warn_cut(model, articles, [name for name, _ in ready])
-        records = predict_texts(model, articles, args.top_k)
-        for (name, _), record in zip(ready, records):
+        for (name, _), record in zip(ready, _predict_named(model, ready, args.top_k)):
             print(_json_line({"file": name, **record}) if args.json else _writable(_summary(name, record)),
                   flush=True)
     return 1 if failed else 0
@@ -102,27 +99,29 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
 
 def _tag_records(model: Any, path: Path, chunk: list, top_k: int | None) -> tuple[list[str], int]:
     results: list[dict] = []
-    ready: list[tuple[int, tuple[str, str]]] = []
+    ready: list[tuple[str, tuple[str, str]]] = []
+    positions: list[int] = []
     for line, record in chunk:
         result, article = _check_record(path, line, record)
         results.append(result)
         if article is not None:
-            ready.append((len(results) - 1, article))
-    articles = [article for _, article in ready]
-    _warn_cut(model, articles, [f"{path.name}:{chunk[index][0]}" for index, _ in ready])
-    for (index, _), tagged in zip(ready, predict_texts(model, articles, top_k)):
+            ready.append((f"{path.name}:{line}", article))
+            positions.append(len(results) - 1)
+    for index, tagged in zip(positions, _predict_named(model, ready, top_k)):
         results[index] |= tagged
     lines = [_json_line(result) + "\n" for result in results]
     return lines, len(results) - len(ready)
 
 
-def _warn_cut(model: Any, articles: list[tuple[str, str]], names: list[str]) -> None:
-    """One stderr line per article longer than the tokenizer's limit: only its start is tagged."""
+def _predict_named(model: Any, named: list[tuple[str, tuple[str, str]]], top_k: int | None) -> list[dict]:
+    """Tag `(name, article)` pairs, with one stderr line per article longer than the
+    tokenizer's limit (only its start is tagged)."""
     limit = getattr(model[0], "max_chars", None)
-    for name, (title, text) in zip(names, articles):
+    for name, (title, text) in named:
         if limit is not None and len(title) + len(text) > limit:
             print(f"warning: {name}: {len(title) + len(text):,} characters, only the first {limit:,} "
                   "are tagged", file=sys.stderr)
+    return predict_texts(model, [article for _, article in named], top_k)
 
 
 def _json_line(record: dict) -> str:
@@ -149,7 +148,7 @@ def _check_record(path: Path, line: int, record: dict | RecordError) -> tuple[di
 def _read_files(names: Iterable[str]) -> Iterator[tuple[str, tuple[str, str] | DataError]]:
     for name in names:
         if name == "-":
-            yield "-", _checked("-", lambda: _split_title(decode_text(sys.stdin.buffer.read())))
+            yield "-", _checked("-", lambda: parse_article(sys.stdin.buffer.read(), "-"))
             continue
         path = Path(name)
         if path.is_dir():
@@ -165,8 +164,8 @@ def _read_files(names: Iterable[str]) -> Iterator[tuple[str, tuple[str, str] | D
 def _checked(name: str, read) -> tuple[str, str] | DataError:
     try:
         title, text = read()
-    except DataError as exc:
-        return exc if str(exc).startswith(name) else DataError(f"{name}: {exc}")
+    except DataError as exc:  # it names the file already
+        return exc
     problem = _problem(title, text)
     return DataError(f"{name}: {problem}") if problem else (title, text)
 
@@ -177,14 +176,6 @@ def _problem(title: str, text: str) -> str | None:
     if not any("\uac00" <= ch <= "\ud7a3" for ch in title + text):
         return "no Korean text to tag"
     return None
-
-
-def _split_title(text: str) -> tuple[str, str]:
-    text = text.strip()
-    if not text:
-        raise DataError("empty input")
-    title, _, body = text.partition("\n")
-    return title.strip(), body.strip()
 
 
 @contextlib.contextmanager
