@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import subprocess
 import sys
 import tempfile
-import time
-from itertools import cycle, islice
+from itertools import cycle
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._results import write_results  # noqa: E402
-from benchmarks.bench_predict import train_model  # noqa: E402
+from benchmarks.bench_predict import measure, train_model, write_batch  # noqa: E402
 
 from src.config import load_taxonomy  # noqa: E402
 from src.dataset import load_corpus  # noqa: E402
@@ -42,24 +39,6 @@ def write_article(path: Path, pairs: list[tuple[str, str]], separator: str) -> N
             if stream.tell() >= ARTICLE_BYTES:
                 return
             stream.write(text + separator)
-
-
-def write_batch(path: Path, pairs: list[tuple[str, str]], n: int) -> None:
-    with path.open("w", encoding="utf-8") as stream:
-        for i, (title, text) in enumerate(islice(cycle(pairs), n)):
-            stream.write(json.dumps({"uid": f"r{i}", "title": title, "text": text}, ensure_ascii=False) + "\n")
-
-
-def measure(model_dir: Path, args: list[str], source: Path) -> dict:
-    """Run the predict CLI under /usr/bin/time -v: exit code, peak RSS, wall time, output."""
-    started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "src.predict", "--model",
-                           str(model_dir), *args], cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
-    return {"input_mb": round(source.stat().st_size / 2**20, 1), "exit_code": done.returncode,
-            "peak_rss_mb": round(peak_kb / 1024, 1), "wall_seconds": round(seconds, 1),
-            "warnings": done.stderr.count("warning: "), "stdout": done.stdout}
 
 
 def main() -> int:

@@ -71,18 +71,30 @@ def throughput(model, pairs: list[tuple[str, str]]) -> tuple[float, float]:
 def batch_memory(model_dir: Path, pairs: list[tuple[str, str]], folder: Path) -> dict:
     """Peak RSS and wall time of the CLI on a JSONL batch of BATCH_ARTICLES records."""
     source, target = folder / "batch.jsonl", folder / "out.jsonl"
-    with source.open("w", encoding="utf-8") as stream:
-        for i, (title, text) in enumerate(islice(cycle(pairs), BATCH_ARTICLES)):
-            stream.write(json.dumps({"uid": f"b{i}", "title": title, "text": text}, ensure_ascii=False) + "\n")
+    write_batch(source, pairs, BATCH_ARTICLES)
+    run = measure(model_dir, ["--input", str(source), "--output", str(target)], source)
+    lines = sum(1 for _ in target.open(encoding="utf-8"))
+    return {"articles": BATCH_ARTICLES, "exit_code": run["exit_code"], "output_lines": lines,
+            "peak_rss_mb": run["peak_rss_mb"], "wall_seconds": run["wall_seconds"],
+            "articles_per_second": BATCH_ARTICLES / run["wall_seconds"]}
+
+
+def write_batch(path: Path, pairs: list[tuple[str, str]], n: int) -> None:
+    with path.open("w", encoding="utf-8") as stream:
+        for i, (title, text) in enumerate(islice(cycle(pairs), n)):
+            stream.write(json.dumps({"uid": f"r{i}", "title": title, "text": text}, ensure_ascii=False) + "\n")
+
+
+def measure(model_dir: Path, args: list[str], source: Path) -> dict:
+    """Run the predict CLI under /usr/bin/time -v: exit code, peak RSS, wall time, output."""
     started = time.perf_counter()
     done = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "src.predict", "--model",
-                           str(model_dir), "--input", str(source), "--output", str(target)],
-                          cwd=ROOT, check=True, capture_output=True, text=True)
+                           str(model_dir), *args], cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
-    lines = sum(1 for _ in target.open(encoding="utf-8"))
-    return {"articles": BATCH_ARTICLES, "output_lines": lines, "peak_rss_mb": peak_kb / 1024,
-            "wall_seconds": seconds, "articles_per_second": BATCH_ARTICLES / seconds}
+    return {"input_mb": round(source.stat().st_size / 2**20, 1), "exit_code": done.returncode,
+            "peak_rss_mb": round(peak_kb / 1024, 1), "wall_seconds": round(seconds, 1),
+            "warnings": done.stderr.count("warning: "), "stdout": done.stdout}
 
 
 def _chunks(items: list) -> list[list]:

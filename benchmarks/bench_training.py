@@ -10,7 +10,6 @@ wall-clock from the outside. Results go to stdout and benchmarks/results/trainin
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._results import write_results  # noqa: E402
 
 from src.evaluate import evaluate_model  # noqa: E402
+from src.persistence import load_card  # noqa: E402
 
 
 
@@ -35,7 +35,7 @@ def train(overrides: list[str], track: bool) -> tuple[float, dict]:
     subprocess.run(args, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
     model_dir = next(o.split("=", 1)[1] for o in overrides if o.startswith("output.model_dir="))
-    return seconds, json.loads((Path(model_dir) / "tagger.json").read_text(encoding="utf-8"))
+    return seconds, load_card(Path(model_dir))
 
 
 def main() -> int:
