@@ -6,7 +6,11 @@
 - the naive baseline "first government named in the text";
 - how much the municipality head adds to predict time per article;
 - 5-fold cross-validated accuracy and 없음 precision/recall on train.jsonl, which is what
-  municipality settings are chosen by (the test file is for reporting only).
+  municipality settings are chosen by (the test file is for reporting only);
+- where the misses are: accuracy per source set, the accuracy if only the "no government"
+  decision were right (the head's best candidate kept otherwise), and, for the regional
+  newspapers, each newspaper's share of 없음 labels beside the head's cross-validated accuracy
+  (the newspaper is read from the corpus's `publisher` field; the head never sees it).
 
     python benchmarks/bench_municipality.py [--shared ../shared/data]
 
@@ -43,13 +47,48 @@ def first_named(text: str, gazetteer: Gazetteer, none_label: str) -> str:
     return mentions[0].labels[0] if mentions else none_label
 
 
-def cross_validated(head, articles: list, gold: np.ndarray, none_label: str) -> dict[str, float]:
-    predicted = np.empty(len(gold), dtype=object)
+def cross_validated(head, articles: list, gold: np.ndarray) -> list[list[tuple]]:
+    """Each training article ranked by a head fitted on the other four fifths."""
+    ranked: list[list[tuple]] = [[] for _ in articles]
     for fit_rows, score_rows in KFold(5, shuffle=True, random_state=0).split(articles):
         fold = clone(head).fit([articles[i] for i in fit_rows], gold[fit_rows])
-        predicted[score_rows] = fold.predict([articles[i] for i in score_rows])
-    scores = municipality_scores(gold, predicted, none_label)
-    return {f"cv_{key}": value for key, value in scores.items()}
+        for i, article_ranked in zip(score_rows, fold.rank([articles[i] for i in score_rows])):
+            ranked[i] = article_ranked
+    return ranked
+
+
+def top_labels(ranked: list[list[tuple]]) -> np.ndarray:
+    return np.array([article[0][0] for article in ranked], dtype=object)
+
+
+def where_missed(ranked: list[list[tuple]], gold: np.ndarray, groups: list[str], none_label: str) -> dict:
+    """Accuracy per group, and the accuracy if the 없음 decision alone were always right."""
+    predicted = top_labels(ranked)
+    best = np.array([next((label for label, *_ in article if label != none_label), none_label)
+                     for article in ranked], dtype=object)
+    groups = np.asarray(groups, dtype=object)
+    return {
+        "accuracy_by_source": {str(g): round(float(np.mean(predicted[groups == g] == gold[groups == g])), 4)
+                               for g in sorted(set(groups))},
+        "accuracy_if_none_decision_right": float(np.mean(np.where(gold == none_label, none_label, best) == gold)),
+    }
+
+
+def by_newspaper(predicted: np.ndarray, gold: np.ndarray, publishers: np.ndarray, none_label: str) -> dict:
+    table = {}
+    for name in sorted(set(publishers), key=lambda n: -np.sum(publishers == n)):
+        rows = publishers == name
+        table[str(name)] = {"articles": int(rows.sum()), "none_share": round(float(np.mean(gold[rows] == none_label)), 3),
+                            "cv_accuracy": round(float(np.mean(predicted[rows] == gold[rows])), 3)}
+    return table
+
+
+def regional_publishers(path: Path, uids: list[str]) -> list[str]:
+    """The newspaper of each article of the `regional_news` source set ('' for the others)."""
+    with open(path, encoding="utf-8") as lines:
+        records = (json.loads(line) for line in lines)
+        publisher = {r["uid"]: r.get("publisher", "") for r in records if r.get("source_set") == "regional_news"}
+    return [publisher.get(uid, "") for uid in uids]
 
 
 def main() -> int:
@@ -84,14 +123,23 @@ def main() -> int:
     masked = [(gazetteer.mask(t, g), gazetteer.mask(x, g))
               for t, x, g in zip(test["title"], test["text"], gold) if g != none]
     masked_predicted = heads.municipality_.predict(tokenizer.transform(masked))
+    test_ranked = heads.municipality_.rank(articles)
     naive = [first_named(f"{t}\n{x}", gazetteer, none) for t, x in zip(test["title"], test["text"])]
 
     train_gold = np.asarray(train["municipality"].tolist(), dtype=object)
-    cv_scores = cross_validated(heads.municipality_, train_articles, train_gold, none)
+    cv_ranked = cross_validated(heads.municipality_, train_articles, train_gold)
+    cv_predicted = top_labels(cv_ranked)
+    cv_scores = {f"cv_{k}": v for k, v in municipality_scores(train_gold, cv_predicted, none).items()}
+    newspapers = np.asarray(regional_publishers(corpus / "train.jsonl", train["uid"].tolist()), dtype=object)
+    regional = newspapers != ""
 
     results = {
         **scores,
         **cv_scores,
+        "test_misses": where_missed(test_ranked, gold, test["source_set"].tolist(), none),
+        "cv_misses": where_missed(cv_ranked, train_gold, train["source_set"].tolist(), none),
+        "cv_regional_newspapers": by_newspaper(cv_predicted[regional], train_gold[regional],
+                                               newspapers[regional], none),
         "masked_accuracy": float(np.mean(masked_predicted == gold[masked_rows])),
         "masked_articles": int(masked_rows.sum()),
         "naive_first_named_accuracy": float(np.mean(np.asarray(naive, dtype=object) == gold)),
