@@ -10,7 +10,10 @@
 - where the misses are: accuracy per source set, the accuracy if only the "no government"
   decision were right (the head's best candidate kept otherwise), and, for the regional
   newspapers, each newspaper's share of 없음 labels beside the head's cross-validated accuracy
-  (the newspaper is read from the corpus's `publisher` field; the head never sees it).
+  (the newspaper is read from the corpus's `publisher` field; the head never sees it);
+- a larger sample of governments never seen in training than the test file's 10 articles:
+  5-fold cross-validation on train grouped by government, so every government article is
+  scored by a head that never saw an article of that government (시군구 and 시도 apart).
 
     python benchmarks/bench_municipality.py [--shared ../shared/data]
 
@@ -27,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -55,6 +58,21 @@ def cross_validated(head, articles: list, gold: np.ndarray) -> list[list[tuple]]
         for i, article_ranked in zip(score_rows, fold.rank([articles[i] for i in score_rows])):
             ranked[i] = article_ranked
     return ranked
+
+
+def unseen_by_group(head, articles: list, gold: np.ndarray, none_label: str, regions) -> dict[str, float]:
+    """Accuracy on government articles when no article of the same government was trained on."""
+    groups = np.array([label if label != none_label else f"{none_label}-{i % 5}" for i, label in enumerate(gold)])
+    predicted = np.empty(len(gold), dtype=object)
+    for fit_rows, score_rows in GroupKFold(5).split(articles, gold, groups):
+        fold = clone(head).fit([articles[i] for i in fit_rows], gold[fit_rows])
+        predicted[score_rows] = fold.predict([articles[i] for i in score_rows])
+    results = {}
+    for level in ("sigungu", "sido"):
+        rows = np.array([label in regions and regions[label].level == level for label in gold])
+        results[f"{level}_articles"] = int(rows.sum())
+        results[f"{level}_accuracy"] = float(np.mean(predicted[rows] == gold[rows]))
+    return results
 
 
 def top_labels(ranked: list[list[tuple]]) -> np.ndarray:
@@ -140,6 +158,8 @@ def main() -> int:
         "cv_misses": where_missed(cv_ranked, train_gold, train["source_set"].tolist(), none),
         "cv_regional_newspapers": by_newspaper(cv_predicted[regional], train_gold[regional],
                                                newspapers[regional], none),
+        "cv_unseen_governments": unseen_by_group(heads.municipality_, train_articles, train_gold, none,
+                                                 gazetteer.regions),
         "masked_accuracy": float(np.mean(masked_predicted == gold[masked_rows])),
         "masked_articles": int(masked_rows.sum()),
         "naive_first_named_accuracy": float(np.mean(np.asarray(naive, dtype=object) == gold)),
