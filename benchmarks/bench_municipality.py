@@ -50,10 +50,10 @@ def first_named(text: str, gazetteer: Gazetteer, none_label: str) -> str:
     return mentions[0].labels[0] if mentions else none_label
 
 
-def cross_validated(head, articles: list, gold: np.ndarray) -> list[list[tuple]]:
-    """Each training article ranked by a head fitted on the other four fifths."""
+def out_of_fold(head, articles: list, gold: np.ndarray, folds) -> list[list[tuple]]:
+    """Each article ranked by a head fitted on the other folds (`folds`: a splitter's splits)."""
     ranked: list[list[tuple]] = [[] for _ in articles]
-    for fit_rows, score_rows in KFold(5, shuffle=True, random_state=0).split(articles):
+    for fit_rows, score_rows in folds:
         fold = clone(head).fit([articles[i] for i in fit_rows], gold[fit_rows])
         for i, article_ranked in zip(score_rows, fold.rank([articles[i] for i in score_rows])):
             ranked[i] = article_ranked
@@ -63,10 +63,7 @@ def cross_validated(head, articles: list, gold: np.ndarray) -> list[list[tuple]]
 def unseen_by_group(head, articles: list, gold: np.ndarray, none_label: str, regions) -> dict[str, float]:
     """Accuracy on government articles when no article of the same government was trained on."""
     groups = np.array([label if label != none_label else f"{none_label}-{i % 5}" for i, label in enumerate(gold)])
-    predicted = np.empty(len(gold), dtype=object)
-    for fit_rows, score_rows in GroupKFold(5).split(articles, gold, groups):
-        fold = clone(head).fit([articles[i] for i in fit_rows], gold[fit_rows])
-        predicted[score_rows] = fold.predict([articles[i] for i in score_rows])
+    predicted = top_labels(out_of_fold(head, articles, gold, GroupKFold(5).split(articles, gold, groups)))
     results = {}
     for level in ("sigungu", "sido"):
         rows = np.array([label in regions and regions[label].level == level for label in gold])
@@ -133,19 +130,20 @@ def main() -> int:
     heads.category_.predict_with_evidence(articles)
     category_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    predicted = heads.municipality_.predict(articles)
+    test_ranked = heads.municipality_.rank(articles)
     municipality_seconds = time.perf_counter() - started
+    predicted = top_labels(test_ranked)
 
     scores = municipality_scores(gold, predicted, none, set(train["municipality"]))
     masked_rows = gold != none
     masked = [(gazetteer.mask(t, g), gazetteer.mask(x, g))
               for t, x, g in zip(test["title"], test["text"], gold) if g != none]
     masked_predicted = heads.municipality_.predict(tokenizer.transform(masked))
-    test_ranked = heads.municipality_.rank(articles)
     naive = [first_named(f"{t}\n{x}", gazetteer, none) for t, x in zip(test["title"], test["text"])]
 
     train_gold = np.asarray(train["municipality"].tolist(), dtype=object)
-    cv_ranked = cross_validated(heads.municipality_, train_articles, train_gold)
+    cv_ranked = out_of_fold(heads.municipality_, train_articles, train_gold,
+                            KFold(5, shuffle=True, random_state=0).split(train_articles))
     cv_predicted = top_labels(cv_ranked)
     cv_scores = {f"cv_{k}": v for k, v in municipality_scores(train_gold, cv_predicted, none).items()}
     newspapers = np.asarray(regional_publishers(corpus / "train.jsonl", train["uid"].tolist()), dtype=object)
