@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks._results import write_results  # noqa: E402
 
 from src.config import load_params, load_taxonomy  # noqa: E402
-from src.dataset import load_corpus  # noqa: E402
+from src.dataset import iter_records, load_corpus  # noqa: E402
 from src.evaluate import municipality_scores  # noqa: E402
 from src.gazetteer import Gazetteer, load_gazetteer  # noqa: E402
 from src.pipeline import build_pipeline  # noqa: E402
@@ -100,9 +100,8 @@ def by_newspaper(predicted: np.ndarray, gold: np.ndarray, publishers: np.ndarray
 
 def regional_publishers(path: Path, uids: list[str]) -> list[str]:
     """The newspaper of each article of the `regional_news` source set ('' for the others)."""
-    with open(path, encoding="utf-8") as lines:
-        records = (json.loads(line) for line in lines)
-        publisher = {r["uid"]: r.get("publisher", "") for r in records if r.get("source_set") == "regional_news"}
+    records = (record for _, record in iter_records(path) if isinstance(record, dict))
+    publisher = {r["uid"]: r.get("publisher", "") for r in records if r.get("source_set") == "regional_news"}
     return [publisher.get(uid, "") for uid in uids]
 
 
