@@ -24,13 +24,15 @@ DEFAULT_TRACKING_URI = f"sqlite:///{ROOT / 'mlflow.db'}"
 
 @dataclass(frozen=True)
 class DataParams:
-    train: Path = ROOT / "data" / "raw" / "sample_articles.jsonl"
+    train: tuple[Path, ...] = (ROOT / "data" / "raw" / "sample_articles.jsonl",)
     test: Optional[Path] = None
     test_size: float = 0.2
     on_error: Literal["fail", "skip"] = "fail"
     cache_dir: Optional[Path] = ROOT / "data" / "processed"
 
     def __post_init__(self):
+        if not self.train:
+            raise ConfigError("data.train: give at least one file")
         _check_range("data.test_size", self.test_size, 0.05, 0.5)
 
 
@@ -177,10 +179,16 @@ def flatten_params(params: Params) -> dict[str, Any]:
             for f in dataclasses.fields(value):
                 walk(f"{prefix}{f.name}.", getattr(value, f.name))
         else:
-            flat[prefix[:-1]] = str(value) if isinstance(value, Path) else value
+            flat[prefix[:-1]] = _plain(value)
 
     walk("", params)
     return flat
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return str(value) if isinstance(value, Path) else value
 
 
 def _read_yaml(path: Path) -> dict:
@@ -252,6 +260,8 @@ def _convert(hint: Any, value: Any, path: str, base: Path) -> Any:
 
 
 def _convert_tuple(args: tuple, value: Any, path: str, base: Path) -> tuple:
+    if args == (Path, Ellipsis) and isinstance(value, (str, Path)):
+        value = [value]  # one file where a list of files is allowed
     if not isinstance(value, (list, tuple)):
         raise ConfigError(f"{path}: expected a list, got {value!r}")
     if len(args) == 2 and args[1] is Ellipsis:

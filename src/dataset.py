@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from src.errors import DataError
 
@@ -123,26 +123,45 @@ def load_corpus(
 ) -> tuple["pd.DataFrame", LoadReport]:
     """Read and check a labelled corpus; a bad record raises `DataError` or, with
     `on_error="skip"`, is skipped and counted in the report."""
+    frame, (report,) = load_corpora([path], categories, municipalities, on_error)
+    return frame, report
+
+
+def load_corpora(
+    paths: Sequence[Path],
+    categories: Iterable[str],
+    municipalities: Iterable[str] | None = None,
+    on_error: str = "fail",
+) -> tuple["pd.DataFrame", list[LoadReport]]:
+    """`load_corpus` over several files read as one corpus: a uid may occur only once in all of
+    them, and each file gets its own report."""
     import pandas as pd
 
     check = _RecordChecker(set(categories), set(municipalities) if municipalities else None)
-    report, rows = LoadReport(path), []
+    rows: list[dict] = []
+    reports = [_load_file(path, check, on_error, rows) for path in paths]
+    optional = [c for c in OPTIONAL_COLUMNS if any(c in row for row in rows)]
+    frame = pd.DataFrame(rows, columns=[*CORPUS_COLUMNS, *optional])
+    return frame.fillna({c: "" for c in optional}), reports
+
+
+def _load_file(path: Path, check: "_RecordChecker", on_error: str, rows: list[dict]) -> LoadReport:
+    report = LoadReport(path)
     for line, record in iter_records(path):
         try:
             if isinstance(record, RecordError):
                 raise record
             rows.append(check(record))
+            report.kept += 1
         except RecordError as exc:
             if on_error != "skip":
                 raise DataError(f"{path}:{line}: {exc}") from None
             report.skipped[exc.reason] += 1
             if len(report.examples) < 5:
                 report.examples.append(f"{path.name}:{line}: {exc}")
-    report.kept = len(rows)
-    if not rows:
+    if not report.kept:
         raise DataError(f"{path}: no usable articles")
-    columns = list(CORPUS_COLUMNS) + [c for c in OPTIONAL_COLUMNS if c in rows[0]]
-    return pd.DataFrame(rows, columns=columns), report
+    return report
 
 
 def read_article(path: Path) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from sklearn.pipeline import Pipeline
 
 from src.cli import run
 from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
-from src.dataset import load_corpus
+from src.dataset import load_corpora
 from src.errors import DataError, ModelError
 from src.evaluate import score_records, write_reports
 from src.gazetteer import Gazetteer, load_gazetteer
@@ -119,16 +119,17 @@ def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> tuple
     """The training and test articles the params name (a held-out split without a test file)."""
     places = (*gazetteer.labels, taxonomy.no_municipality)
 
-    def load(path: Path) -> pd.DataFrame:
-        frame, report = load_corpus(path, taxonomy.category_labels, places, params.data.on_error)
-        log.info("%s", report.summary())
-        for example in report.examples:
-            log.info("  skipped %s", example)
+    def load(paths: Sequence[Path]) -> pd.DataFrame:
+        frame, reports = load_corpora(paths, taxonomy.category_labels, places, params.data.on_error)
+        for report in reports:
+            log.info("%s", report.summary())
+            for example in report.examples:
+                log.info("  skipped %s", example)
         return frame
 
     train_frame = load(params.data.train)
     if params.data.test is not None:
-        return train_frame, load(params.data.test)
+        return train_frame, load([params.data.test])
     return _split(train_frame, params.data.test_size, params.seed)
 
 
@@ -202,17 +203,16 @@ def _model_card(params: Params, taxonomy: Taxonomy, metrics, train_frame, test_f
         "metrics": metrics,
         "params": {k: v if not isinstance(v, tuple) else list(v) for k, v in flatten_params(params).items()},
         "data": {"train": _fingerprint(params.data.train, len(train_frame)),
-                 "test": _fingerprint(params.data.test, len(test_frame))},
+                 "test": _fingerprint([params.data.test] if params.data.test else [], len(test_frame))},
         "versions": _versions(),
         "git_commit": _git_commit(),
     }
 
 
-def _fingerprint(path: Path | None, n_articles: int) -> dict[str, Any]:
-    if path is None:
-        return {"path": None, "articles": n_articles, "note": "held out from train"}
-    return {"path": str(path), "articles": n_articles,
-            "sha256": sha256_of(path)}
+def _fingerprint(paths: Sequence[Path], n_articles: int) -> dict[str, Any]:
+    if not paths:
+        return {"files": [], "articles": n_articles, "note": "held out from train"}
+    return {"files": [{"path": str(p), "sha256": sha256_of(p)} for p in paths], "articles": n_articles}
 
 
 def _versions() -> dict[str, str]:

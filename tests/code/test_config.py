@@ -9,7 +9,14 @@ from src.errors import ConfigError
 def test_params_yaml_matches_the_defaults():
     params = load_params(PARAMS_FILE)
     assert params == Params()
-    assert params.data.train == ROOT / "data" / "raw" / "sample_articles.jsonl"
+    assert params.data.train == (ROOT / "data" / "raw" / "sample_articles.jsonl",)
+
+
+def test_training_data_is_one_file_or_several(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_params(PARAMS_FILE, ["data.train=a.jsonl"]).data.train == (tmp_path / "a.jsonl",)
+    both = load_params(PARAMS_FILE, ["data.train=[a.jsonl, b.csv]"]).data.train
+    assert both == (tmp_path / "a.jsonl", tmp_path / "b.csv")
 
 
 def test_overrides_are_typed_and_paths_follow_the_working_directory(tmp_path, monkeypatch):
@@ -51,4 +58,5 @@ def test_flatten_params_gives_one_entry_per_setting():
     flat = flatten_params(Params())
     assert flat["model.category.C"] == 0.3
     assert flat["features.pos_tags"] == ("NNG", "NNP", "VV", "VA", "XR", "SL")
-    assert isinstance(flat["data.train"], str) and Path(flat["data.train"]).name == "sample_articles.jsonl"
+    (train_file,) = flat["data.train"]
+    assert isinstance(train_file, str) and Path(train_file).name == "sample_articles.jsonl"

@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from src.dataset import decode_text, load_corpus, read_article
+from src.dataset import decode_text, load_corpora, load_corpus, read_article
 from src.errors import DataError
 
 CATEGORIES = ("health", "welfare", "other")
@@ -52,6 +52,24 @@ def test_skip_mode_counts_every_bad_record_by_reason(write):
     assert report.skipped == {"malformed line": 1, "missing field": 1, "empty text": 1,
                               "unknown label": 2, "duplicate uid": 1}
     assert "skipped 6" in report.summary()
+
+
+def test_several_files_are_one_corpus_with_a_report_each(write):
+    first = write("a.jsonl", jsonl(record("a1"), record("a2")))
+    second = write("b.csv", "uid,title,text,category,category_alt,municipality\n"
+                            "b1,제목,연천군은 검진을 한다.,health,,경기도 연천군\n", "cp949")
+    frame, reports = load_corpora([first, second], CATEGORIES, PLACES)
+    assert list(frame["uid"]) == ["a1", "a2", "b1"]
+    assert [r.kept for r in reports] == [2, 1]
+
+
+def test_a_uid_repeated_in_another_file_is_a_duplicate(write):
+    first = write("a.jsonl", jsonl(record("a1")))
+    second = write("b.jsonl", jsonl(record("b1"), record("a1")))
+    with pytest.raises(DataError, match=r"b\.jsonl:2: duplicate uid a1"):
+        load_corpora([first, second], CATEGORIES, PLACES)
+    frame, reports = load_corpora([first, second], CATEGORIES, PLACES, on_error="skip")
+    assert list(frame["uid"]) == ["a1", "b1"] and reports[1].skipped == {"duplicate uid": 1}
 
 
 def test_csv_in_cp949_and_broken_quoting(write):
