@@ -1,5 +1,6 @@
 """Training benchmark: quality on the shared split, training time cold and with tokens cached,
-and what the default model (trained on the bundled corpus only) scores on the shared test file.
+what the default model (trained on the bundled corpus only) scores on the shared test file, and
+what the bundled corpus adds when trained on together with the shared train file.
 
     python benchmarks/bench_training.py [--shared ../shared/data] [--no-track]
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._results import write_results  # noqa: E402
 
+from src.config import SAMPLE_CORPUS  # noqa: E402
 from src.evaluate import evaluate_model  # noqa: E402
 from src.persistence import load_card  # noqa: E402
 
@@ -52,6 +54,8 @@ def main() -> int:
         cold_s, card = train([*split, f"output.model_dir={tmp / 'cold'}"], track)
         warm_s, warm_card = train([*split, f"output.model_dir={tmp / 'warm'}", "model.category.C=0.5"], track)
         default_s, _ = train([f"output.model_dir={tmp / 'default'}"], track)
+        _, both_card = train([f"data.train=[{corpus / 'train.jsonl'},{SAMPLE_CORPUS}]", *split[1:],
+                              f"output.model_dir={tmp / 'both'}"], track)
         default = evaluate_model(str(tmp / "default"), corpus / "test.jsonl", track=track)
 
     m = card["metrics"]
@@ -67,6 +71,8 @@ def main() -> int:
         "retrain_cached_macro_f1_C0.5": warm_card["metrics"]["category_macro_f1"],
         "default_model_train_wall_seconds": default_s,
         "default_model_on_shared_test": {k: default[k] for k in (
+            "category_macro_f1", "category_accuracy_with_alt", "municipality_accuracy")},
+        "shared_train_plus_bundled": {k: both_card["metrics"][k] for k in (
             "category_macro_f1", "category_accuracy_with_alt", "municipality_accuracy")},
     }
     write_results("training", results)

@@ -15,6 +15,7 @@ from src.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS_FILE = ROOT / "params.yaml"
+SAMPLE_CORPUS = ROOT / "data" / "raw" / "sample_articles.jsonl"  # the bundled corpus
 TAXONOMY_FILE = Path(__file__).with_name("taxonomy.yaml")
 EXTERNAL_DIR = ROOT / "data" / "external"
 MUNICIPALITIES_FILE = EXTERNAL_DIR / "municipalities.csv"
@@ -24,7 +25,7 @@ DEFAULT_TRACKING_URI = f"sqlite:///{ROOT / 'mlflow.db'}"
 
 @dataclass(frozen=True)
 class DataParams:
-    train: tuple[Path, ...] = (ROOT / "data" / "raw" / "sample_articles.jsonl",)
+    train: tuple[Path, ...] = (SAMPLE_CORPUS,)
     test: Optional[Path] = None
     test_size: float = 0.2
     on_error: Literal["fail", "skip"] = "fail"

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from src.config import ROOT, load_params, load_taxonomy
+from src.config import ROOT, SAMPLE_CORPUS, load_params, load_taxonomy
 from src.dataset import load_corpus
 from src.gazetteer import load_gazetteer
 from src.pipeline import build_pipeline
 
-SAMPLE_CORPUS = ROOT / "data" / "raw" / "sample_articles.jsonl"
 EXAMPLES = ROOT / "data" / "examples"
 HELD_OUT = "경기도 연천군"  # never shown to the fixture model: it must still find it
 

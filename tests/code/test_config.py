@@ -2,14 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from src.config import PARAMS_FILE, ROOT, Params, flatten_params, load_params
+from src.config import PARAMS_FILE, ROOT, SAMPLE_CORPUS, Params, flatten_params, load_params
 from src.errors import ConfigError
 
 
 def test_params_yaml_matches_the_defaults():
     params = load_params(PARAMS_FILE)
     assert params == Params()
-    assert params.data.train == (ROOT / "data" / "raw" / "sample_articles.jsonl",)
+    assert params.data.train == (ROOT / "data" / "raw" / "sample_articles.jsonl",) == (SAMPLE_CORPUS,)
 
 
 def test_training_data_is_one_file_or_several(tmp_path, monkeypatch):
