@@ -11,6 +11,7 @@ wall-clock from the outside. Results go to stdout and benchmarks/results/trainin
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -54,7 +55,8 @@ def main() -> int:
         cold_s, card = train([*split, f"output.model_dir={tmp / 'cold'}"], track)
         warm_s, warm_card = train([*split, f"output.model_dir={tmp / 'warm'}", "model.category.C=0.5"], track)
         default_s, _ = train([f"output.model_dir={tmp / 'default'}"], track)
-        _, both_card = train([f"data.train=[{corpus / 'train.jsonl'},{SAMPLE_CORPUS}]", *split[1:],
+        both = json.dumps([str(corpus / "train.jsonl"), str(SAMPLE_CORPUS)])  # JSON is YAML
+        _, both_card = train([f"data.train={both}", *split[1:],
                               f"output.model_dir={tmp / 'both'}"], track)
         default = evaluate_model(str(tmp / "default"), corpus / "test.jsonl", track=track)
 

@@ -34,6 +34,11 @@ class DataParams:
     def __post_init__(self):
         if not self.train:
             raise ConfigError("data.train: give at least one file")
+        repeated = next((p for i, p in enumerate(self.train) if p in self.train[:i]), None)
+        if repeated is not None:
+            raise ConfigError(f"data.train: {repeated} is listed twice")
+        if self.test in self.train:
+            raise ConfigError(f"data.test: {self.test} is also a training file")
         _check_range("data.test_size", self.test_size, 0.05, 0.5)
 
 
@@ -261,8 +266,11 @@ def _convert(hint: Any, value: Any, path: str, base: Path) -> Any:
 
 
 def _convert_tuple(args: tuple, value: Any, path: str, base: Path) -> tuple:
-    if args == (Path, Ellipsis) and isinstance(value, (str, Path)):
-        value = [value]  # one file where a list of files is allowed
+    if args == (Path, Ellipsis):
+        if isinstance(value, (str, Path)):
+            value = [value]  # one file where a list of files is allowed
+        elif not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{path}: expected a file path or a list of file paths, got {value!r}")
     if not isinstance(value, (list, tuple)):
         raise ConfigError(f"{path}: expected a list, got {value!r}")
     if len(args) == 2 and args[1] is Ellipsis:

@@ -40,11 +40,13 @@ class LoadReport:
     examples: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        text = f"{self.path.name}: {self.kept} articles"
-        if self.skipped:
-            reasons = ", ".join(f"{n} {reason}" for reason, n in self.skipped.most_common())
-            text += f"; skipped {sum(self.skipped.values())} ({reasons})"
-        return text
+        return f"{self.path}: {self.kept} articles" + self.skipped_text()
+
+    def skipped_text(self) -> str:
+        if not self.skipped:
+            return ""
+        reasons = ", ".join(f"{n} {reason}" for reason, n in self.skipped.most_common())
+        return f"; skipped {sum(self.skipped.values())} ({reasons})"
 
 
 class RecordError(ValueError):
@@ -134,34 +136,40 @@ def load_corpora(
     on_error: str = "fail",
 ) -> tuple["pd.DataFrame", list[LoadReport]]:
     """`load_corpus` over several files read as one corpus: a uid may occur only once in all of
-    them, and each file gets its own report."""
+    them, and each file gets its own report. Where some files give a `source_set` and others do
+    not, the others' articles are counted under their file's name."""
     import pandas as pd
 
+    if not paths:
+        raise DataError("no corpus files given")
     check = _RecordChecker(set(categories), set(municipalities) if municipalities else None)
-    rows: list[dict] = []
-    reports = [_load_file(path, check, on_error, rows) for path in paths]
-    optional = [c for c in OPTIONAL_COLUMNS if any(c in row for row in rows)]
-    frame = pd.DataFrame(rows, columns=[*CORPUS_COLUMNS, *optional])
-    return frame.fillna({c: "" for c in optional}), reports
+    loaded = [(path, *_load_file(path, check, on_error)) for path in paths]
+    with_sources = any("source_set" in row for _, rows, _ in loaded for row in rows)
+    for path, rows, _ in loaded:
+        for row in rows if with_sources else ():
+            row.setdefault("source_set", path.stem)
+    columns = [*CORPUS_COLUMNS, *OPTIONAL_COLUMNS] if with_sources else list(CORPUS_COLUMNS)
+    frame = pd.DataFrame([row for _, rows, _ in loaded for row in rows], columns=columns)
+    return frame, [report for _, _, report in loaded]
 
 
-def _load_file(path: Path, check: "_RecordChecker", on_error: str, rows: list[dict]) -> LoadReport:
-    report = LoadReport(path)
+def _load_file(path: Path, check: "_RecordChecker", on_error: str) -> tuple[list[dict], LoadReport]:
+    rows, report = [], LoadReport(path)
     for line, record in iter_records(path):
         try:
             if isinstance(record, RecordError):
                 raise record
             rows.append(check(record))
-            report.kept += 1
         except RecordError as exc:
             if on_error != "skip":
                 raise DataError(f"{path}:{line}: {exc}") from None
             report.skipped[exc.reason] += 1
             if len(report.examples) < 5:
                 report.examples.append(f"{path.name}:{line}: {exc}")
-    if not report.kept:
-        raise DataError(f"{path}: no usable articles")
-    return report
+    report.kept = len(rows)
+    if not rows:
+        raise DataError(f"{path}: no usable articles{report.skipped_text()}")
+    return rows, report
 
 
 def read_article(path: Path) -> tuple[str, str]:

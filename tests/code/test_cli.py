@@ -20,15 +20,17 @@ EXAMPLE = EXAMPLES / "yeoncheon_health.txt"
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Train on a slice of the bundled corpus into a temporary model dir and MLflow store."""
+    """Train on a slice of the bundled corpus, given as two files, into a temporary model dir and
+    MLflow store."""
     folder = tmp_path_factory.mktemp("run")
-    corpus = folder / "slice.jsonl"
-    corpus.write_text("".join(SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)[::4]),
-                      encoding="utf-8")
+    lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)[::4]
+    halves = folder / "slice_a.jsonl", folder / "slice_b.jsonl"
+    halves[0].write_text("".join(lines[:100]), encoding="utf-8")
+    halves[1].write_text("".join(lines[100:]), encoding="utf-8")
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLFLOW_TRACKING_URI", uri)
-        code = train.main([f"data.train={corpus}", f"output.model_dir={folder / 'model'}",
+        code = train.main([f"data.train=[{halves[0]}, {halves[1]}]", f"output.model_dir={folder / 'model'}",
                            "data.cache_dir=null", "tracking.registered_model=tagger-test"])
     return code, folder, uri
 
@@ -39,6 +41,8 @@ def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
     card = json.loads((folder / "model" / "tagger.json").read_text(encoding="utf-8"))
     assert {"metrics", "params", "data", "versions", "git_commit", "sha256"} <= set(card)
     assert card["data"]["train"]["articles"] == 184  # 80 % of the 230-article slice
+    assert [Path(f["path"]).name for f in card["data"]["train"]["files"]] == ["slice_a.jsonl", "slice_b.jsonl"]
+    assert all(len(f["sha256"]) == 64 for f in card["data"]["train"]["files"])
 
     from mlflow.tracking import MlflowClient
 

@@ -17,6 +17,10 @@ def test_training_data_is_one_file_or_several(tmp_path, monkeypatch):
     assert load_params(PARAMS_FILE, ["data.train=a.jsonl"]).data.train == (tmp_path / "a.jsonl",)
     both = load_params(PARAMS_FILE, ["data.train=[a.jsonl, b.csv]"]).data.train
     assert both == (tmp_path / "a.jsonl", tmp_path / "b.csv")
+    settings = tmp_path / "run" / "params.yaml"
+    settings.parent.mkdir()
+    settings.write_text("data:\n  train: [../a.jsonl, b.csv]\n", encoding="utf-8")
+    assert load_params(settings).data.train == (tmp_path / "a.jsonl", tmp_path / "run" / "b.csv")
 
 
 def test_overrides_are_typed_and_paths_follow_the_working_directory(tmp_path, monkeypatch):

@@ -63,6 +63,14 @@ def test_several_files_are_one_corpus_with_a_report_each(write):
     assert [r.kept for r in reports] == [2, 1]
 
 
+def test_files_without_a_source_set_count_under_their_name(write):
+    with_source = write("a.jsonl", jsonl(record("a1", source_set="press")))
+    frame, _ = load_corpora([with_source, write("mine.jsonl", jsonl(record("b1")))], CATEGORIES, PLACES)
+    assert list(frame["source_set"]) == ["press", "mine"]
+    frame, _ = load_corpus(write("plain.jsonl", jsonl(record("c1"))), CATEGORIES, PLACES)
+    assert "source_set" not in frame.columns
+
+
 def test_a_uid_repeated_in_another_file_is_a_duplicate(write):
     first = write("a.jsonl", jsonl(record("a1")))
     second = write("b.jsonl", jsonl(record("b1"), record("a1")))
@@ -70,6 +78,8 @@ def test_a_uid_repeated_in_another_file_is_a_duplicate(write):
         load_corpora([first, second], CATEGORIES, PLACES)
     frame, reports = load_corpora([first, second], CATEGORIES, PLACES, on_error="skip")
     assert list(frame["uid"]) == ["a1", "b1"] and reports[1].skipped == {"duplicate uid": 1}
+    with pytest.raises(DataError, match=r"c\.jsonl: no usable articles; skipped 1 \(1 duplicate uid\)"):
+        load_corpora([first, write("c.jsonl", jsonl(record("a1")))], CATEGORIES, PLACES, on_error="skip")
 
 
 def test_csv_in_cp949_and_broken_quoting(write):

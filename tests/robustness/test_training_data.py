@@ -151,8 +151,9 @@ def test_train_skips_and_counts_every_kind_of_bad_record(tmp_path, caplog):
     corpus = "\n".join(good).encode() + b"\n" + b"\n".join(faults) + b"\n" + good[0].encode() + b"\n"
     with caplog.at_level(logging.INFO, logger="src.train"):
         assert run_train(tmp_path, corpus, "data.on_error=skip") == 0
-    summary = next(r.getMessage() for r in caplog.records if r.getMessage().startswith("corpus.jsonl"))
-    assert summary.startswith(f"corpus.jsonl: {len(good)} articles; skipped {len(faults) + 1} (")
+    path = str(tmp_path / "corpus.jsonl")
+    summary = next(r.getMessage() for r in caplog.records if r.getMessage().startswith(path))
+    assert summary.startswith(f"{path}: {len(good)} articles; skipped {len(faults) + 1} (")
     for reason in ("malformed line", "missing field", "empty text", "unknown label", "duplicate uid",
                    "bad encoding"):
         assert reason in summary
