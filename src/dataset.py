@@ -144,13 +144,14 @@ def load_corpora(
         raise DataError("no corpus files given")
     check = _RecordChecker(set(categories), set(municipalities) if municipalities else None)
     loaded = [(path, *_load_file(path, check, on_error)) for path in paths]
-    with_sources = any("source_set" in row for _, rows, _ in loaded for row in rows)
-    for path, rows, _ in loaded:
-        for row in rows if with_sources else ():
-            row.setdefault("source_set", path.stem)
-    columns = [*CORPUS_COLUMNS, *OPTIONAL_COLUMNS] if with_sources else list(CORPUS_COLUMNS)
-    frame = pd.DataFrame([row for _, rows, _ in loaded for row in rows], columns=columns)
-    return frame, [report for _, _, report in loaded]
+    rows = [row for _, file_rows, _ in loaded for row in file_rows]
+    columns = list(CORPUS_COLUMNS)
+    if any("source_set" in row for row in rows):
+        for path, file_rows, _ in loaded:
+            for row in file_rows:
+                row.setdefault("source_set", path.stem)
+        columns.append("source_set")
+    return pd.DataFrame(rows, columns=columns), [report for *_, report in loaded]
 
 
 def _load_file(path: Path, check: "_RecordChecker", on_error: str) -> tuple[list[dict], LoadReport]:
