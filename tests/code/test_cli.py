@@ -40,7 +40,7 @@ def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
     assert code == 0
     card = json.loads((folder / "model" / "tagger.json").read_text(encoding="utf-8"))
     assert {"metrics", "params", "data", "versions", "git_commit", "sha256"} <= set(card)
-    assert card["data"]["train"]["articles"] == 184  # 80 % of the 230-article slice
+    assert card["data"]["train"]["articles"] == 280  # 80 % of the 350-article slice
     assert [Path(f["path"]).name for f in card["data"]["train"]["files"]] == ["slice_a.jsonl", "slice_b.jsonl"]
     assert all(len(f["sha256"]) == 64 for f in card["data"]["train"]["files"])
 
