@@ -266,13 +266,12 @@ def _convert(hint: Any, value: Any, path: str, base: Path) -> Any:
 
 
 def _convert_tuple(args: tuple, value: Any, path: str, base: Path) -> tuple:
-    if args == (Path, Ellipsis):
-        if isinstance(value, (str, Path)):
-            value = [value]  # one file where a list of files is allowed
-        elif not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{path}: expected a file path or a list of file paths, got {value!r}")
+    of_files = args == (Path, Ellipsis)
+    if of_files and isinstance(value, (str, Path)):
+        value = [value]  # one file where a list of files is allowed
     if not isinstance(value, (list, tuple)):
-        raise ConfigError(f"{path}: expected a list, got {value!r}")
+        expected = "a file path or a list of file paths" if of_files else "a list"
+        raise ConfigError(f"{path}: expected {expected}, got {value!r}")
     if len(args) == 2 and args[1] is Ellipsis:
         return tuple(_convert(args[0], v, path, base) for v in value)
     if len(value) != len(args):
