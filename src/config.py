@@ -83,7 +83,7 @@ class CategoryParams:
 
 @dataclass(frozen=True)
 class MunicipalityParams:
-    none_threshold: float = 0.5
+    none_threshold: float = 0.35
     max_iter: int = 200
     learning_rate: float = 0.05
     max_leaf_nodes: int = 15

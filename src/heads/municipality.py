@@ -61,7 +61,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         name is absent (0 adds none).
     """
 
-    def __init__(self, gazetteer: Gazetteer | None = None, none_label="없음", none_threshold=0.5,
+    def __init__(self, gazetteer: Gazetteer | None = None, none_label="없음", none_threshold=0.35,
                  max_iter=200, learning_rate=0.05, max_leaf_nodes=15, level_text_C=4.0,
                  mask_augment=0.5, random_state=0):
         self.gazetteer = gazetteer
