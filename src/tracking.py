@@ -1,4 +1,5 @@
-"""MLflow: the only module that imports it. Runs, metrics, artifacts and the registered model.
+"""MLflow runs, metrics, artifacts and the registered model (with `pyfunc_model`, the only
+modules that import MLflow).
 
 Tracking goes to `MLFLOW_TRACKING_URI` when set, else to `mlflow.db` in the repository root,
 so `mlflow ui` started there shows every run.
@@ -17,6 +18,9 @@ import pandas as pd
 
 from src.config import DEFAULT_TRACKING_URI, ROOT
 
+# registering a model re-reads its files; MLflow's progress bar for that is noise in train's output
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
 _PARAM_VALUE_LIMIT = 6000
 CHAMPION = "champion"
 _REQUIREMENTS = ("scikit-learn", "kiwipiepy", "kiwipiepy_model", "joblib", "numpy", "scipy",
@@ -25,20 +29,6 @@ _REQUIREMENTS = ("scikit-learn", "kiwipiepy", "kiwipiepy_model", "joblib", "nump
 
 def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
-
-
-class TaggerModel(mlflow.pyfunc.PythonModel):
-    """The saved tagger as an MLflow pyfunc: a frame of `title`, `text` → one record per row."""
-
-    def load_context(self, context) -> None:
-        from src.persistence import load_model
-
-        self.model, _ = load_model(Path(context.artifacts["model_dir"]))
-
-    def predict(self, context, model_input: pd.DataFrame, params=None) -> list[dict[str, Any]]:
-        from src.predict import predict_texts
-
-        return predict_texts(self.model, model_input)
 
 
 def log_training_run(
@@ -60,7 +50,7 @@ def log_training_run(
         mlflow.log_artifacts(str(artifact_dir), artifact_path="reports")
         logged = mlflow.pyfunc.log_model(
             name="model",
-            python_model=TaggerModel(),
+            python_model=str(ROOT / "src" / "pyfunc_model.py"),
             artifacts={"model_dir": str(model_dir)},
             code_paths=[str(ROOT / "src")],
             signature=mlflow.models.infer_signature(input_example, output_example),
