@@ -42,6 +42,13 @@ class DataParams:
         _check_range("data.test_size", self.test_size, 0.05, 0.5)
 
 
+# kiwipiepy's part-of-speech tags (its documented tag set)
+KIWI_TAGS = frozenset("""
+    NNG NNP NNB NR NP VV VA VX VCP VCN MM MAG MAJ IC JKS JKC JKG JKO JKB JKV JKQ JX JC EP EF EC ETN
+    ETM XPN XSN XSV XSA XSM XR SF SP SS SSO SSC SE SO SW SL SH SN SB UN W_URL W_EMAIL W_HASHTAG
+    W_MENTION W_SERIAL W_EMOJI Z_CODA Z_SIOT USER0 USER1 USER2 USER3 USER4""".split())
+
+
 @dataclass(frozen=True)
 class FeatureParams:
     pos_tags: tuple[str, ...] = ("NNG", "NNP", "VV", "VA", "XR", "SL")
@@ -58,6 +65,10 @@ class FeatureParams:
     def __post_init__(self):
         if not self.pos_tags:
             raise ConfigError("features.pos_tags: give at least one POS tag (e.g. NNG, NNP, VV)")
+        unknown = [tag for tag in self.pos_tags if tag not in KIWI_TAGS]
+        if unknown:
+            raise ConfigError(f"features.pos_tags: {', '.join(unknown)} is not a kiwipiepy tag "
+                              "(e.g. NNG, NNP, VV, VA, XR, SL)")
         _check_range("features.title_weight", self.title_weight, 0, 10)
         _check_range("features.word_min_df", self.word_min_df, 1, 100)
         _check_range("features.char_max_chars", self.char_max_chars, 100, 100_000)
@@ -105,6 +116,9 @@ class ModelParams:
     municipality: MunicipalityParams = field(default_factory=MunicipalityParams)
 
 
+TOP_K_RANGE = (1, 10)
+
+
 @dataclass(frozen=True)
 class PredictParams:
     low_confidence: float = 0.5
@@ -112,7 +126,7 @@ class PredictParams:
 
     def __post_init__(self):
         _check_range("predict.low_confidence", self.low_confidence, 0.0, 1.0)
-        _check_range("predict.top_k", self.top_k, 1, 10)
+        _check_range("predict.top_k", self.top_k, *TOP_K_RANGE)
 
 
 @dataclass(frozen=True)

@@ -60,8 +60,10 @@ class RecordError(ValueError):
 def sniff_encoding(head: bytes) -> str:
     """`utf-8-sig` for UTF-8 with or without BOM, else `cp949` (a superset of EUC-KR). Of a
     file that mixes them, the encoding most lines are in: readers then name the other lines."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError("starts with a UTF-16 byte-order mark: save the text as UTF-8 (or CP949)")
     if b"\x00" in head:
-        raise DataError("binary data (NUL bytes), not text")
+        raise DataError("binary data (NUL bytes), not text; UTF-16 text without a BOM reads so too")
     for encoding in _ENCODINGS:
         if _decodes(head, encoding):
             return encoding
@@ -105,16 +107,17 @@ def open_text(path: Path) -> io.TextIOWrapper:
     return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
 
 
-def iter_records(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
-    """Yield `(line, record)` from JSONL/CSV/Parquet, or `(line, RecordError)` for a bad line."""
+def iter_records(path: Path, required: Sequence[str] = ()) -> Iterator[tuple[int, dict | RecordError]]:
+    """Yield `(line, record)` from JSONL/CSV/Parquet, or `(line, RecordError)` for a bad line.
+    A CSV header or Parquet file without a `required` column is refused as a whole."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DataError(f"{path}: unsupported file type {suffix!r} (use {', '.join(SUFFIXES)})")
     if suffix == ".parquet":
-        yield from _iter_parquet(path)
+        yield from _iter_parquet(path, required)
         return
     with open_text(path) as stream:
-        yield from (_iter_csv if suffix == ".csv" else _iter_jsonl)(stream)
+        yield from _iter_csv(stream, path, required) if suffix == ".csv" else _iter_jsonl(stream)
 
 
 def load_corpus(
@@ -156,7 +159,7 @@ def load_corpora(
 
 def _load_file(path: Path, check: "_RecordChecker", on_error: str) -> tuple[list[dict], LoadReport]:
     rows, report = [], LoadReport(path)
-    for line, record in iter_records(path):
+    for line, record in iter_records(path, REQUIRED_FIELDS):
         try:
             if isinstance(record, RecordError):
                 raise record
@@ -205,7 +208,10 @@ class _RecordChecker:
         missing = [f for f in REQUIRED_FIELDS if f not in record or (f != "text" and _blank(record[f]))]
         if missing:
             raise RecordError("missing field", f"missing field(s): {', '.join(missing)}")
-        row = {c: _as_text(record.get(c)) for c in (*CORPUS_COLUMNS, *OPTIONAL_COLUMNS) if c in record}
+        wrong = not_text(record, (*CORPUS_COLUMNS[1:], *OPTIONAL_COLUMNS))
+        if wrong or isinstance(record["uid"], (bool, list, dict)):
+            raise RecordError("wrong type", f"uid {record['uid']}: {wrong or 'uid is not text or a number'}")
+        row = {c: as_text(record.get(c)) for c in (*CORPUS_COLUMNS, *OPTIONAL_COLUMNS) if c in record}
         row.setdefault("category_alt", "")
         if not row.get("text", "").strip():
             raise RecordError("empty text", f"uid {row['uid']}: empty text")
@@ -226,11 +232,21 @@ class _RecordChecker:
             )
 
 
+def not_text(record: dict, fields: Iterable[str]) -> str | None:
+    """What is wrong if one of `fields` holds something other than text (or nothing)."""
+    for name in fields:
+        value = record.get(name)
+        if not (value is None or isinstance(value, str) or _blank(value)):
+            return f"field {name} is {type(value).__name__}, not text"
+    return None
+
+
 def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
 
 
-def _as_text(value) -> str:
+def as_text(value) -> str:
+    """A field's value as text; nothing (None, NaN) is the empty string."""
     return "" if _blank(value) else str(value)
 
 
@@ -255,7 +271,8 @@ def _iter_jsonl(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordEr
         yield line_no, record
 
 
-def _iter_csv(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordError]]:
+def _iter_csv(stream: io.TextIOWrapper, path: Path,
+              required: Sequence[str]) -> Iterator[tuple[int, dict | RecordError]]:
     """Records by the line they start on; after broken quoting the reader goes on at the next line."""
     reader = csv.reader(stream, strict=True)
     try:
@@ -265,6 +282,7 @@ def _iter_csv(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordErro
     except csv.Error as exc:
         yield reader.line_num, RecordError("malformed line", f"broken CSV header ({exc})")
         return
+    _check_columns(path, header, required)
     while True:
         start = reader.line_num + 1
         try:
@@ -272,7 +290,8 @@ def _iter_csv(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordErro
         except StopIteration:
             return
         except csv.Error as exc:
-            yield start, RecordError("malformed line", f"broken CSV quoting ({exc})")
+            lines = f"; lines {start}-{reader.line_num} read as this one record" if reader.line_num > start else ""
+            yield start, RecordError("malformed line", f"broken CSV quoting ({exc}){lines}")
             continue
         if not any(cell.strip() for cell in cells):
             continue
@@ -284,17 +303,25 @@ def _iter_csv(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordErro
             yield start, dict(zip(header, cells))
 
 
+def _check_columns(path: Path, header: list[str], required: Sequence[str]) -> None:
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise DataError(f"{path}: no column {', '.join(missing)} "
+                        f"(the columns are: {', '.join(map(str, header))})")
+
+
 def _encoding_error(stream: io.TextIOWrapper) -> RecordError:
     encoding = "UTF-8" if stream.encoding == "utf-8-sig" else stream.encoding.upper()
     return RecordError("bad encoding", f"bytes that are not {encoding} text (the file's encoding)")
 
 
-def _iter_parquet(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
+def _iter_parquet(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict | RecordError]]:
     import pandas as pd
 
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises many types for a damaged file
         raise DataError(f"{path}: cannot read Parquet ({type(exc).__name__})") from None
+    _check_columns(path, list(frame.columns), required)
     for row_no, record in enumerate(frame.to_dict("records"), start=1):
         yield row_no, record

@@ -137,6 +137,8 @@ def _temp_path(folder: Path, name: str) -> Path:
 
 def _locked(model_dir: Path, shared: bool) -> contextlib.AbstractContextManager:
     """Hold the directory's lock while the model and card are swapped (or read) as a pair."""
+    if model_dir.is_file():
+        raise ModelError(f"{model_dir} is a file: give the folder that holds {MODEL_FILE} and its card")
     if not model_dir.is_dir():
         raise ModelError(f"no model in {model_dir}: run `python -m src.train` first")
     return file_lock(model_dir / _LOCK_FILE, shared)

@@ -20,8 +20,9 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from src.dataset import RecordError, iter_records, parse_article, read_article
 from src.cli import run
+from src.config import TOP_K_RANGE
+from src.dataset import SUFFIXES, RecordError, as_text, iter_records, not_text, parse_article, read_article
 from src.errors import DataError, UsageError
 from src.persistence import load_model
 
@@ -42,10 +43,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _tag(args: argparse.Namespace) -> int:
-    if bool(args.input) == bool(args.files):
+    if not (args.input or args.files):
+        raise UsageError("give article files (or -), or --input FILE")
+    if args.input and args.files:
         raise UsageError("give article files (or -), or --input FILE, not both")
     if args.output and not args.input:
         raise UsageError("--output goes with --input")
+    if args.output and args.output.resolve() == args.input.resolve():
+        raise UsageError("--output would overwrite --input: give another file")
+    records = [name for name in args.files if Path(name).suffix.lower() in SUFFIXES]
+    if records:
+        raise UsageError(f"{records[0]}: a file of records goes with --input (article files are .txt)")
     model, _ = load_model(args.model)
     return _run_batch(model, args) if args.input else _run_files(model, args)
 
@@ -59,13 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default=str(DEFAULT_MODEL_DIR),
                         help="model directory or models:/NAME@ALIAS (default: models/)")
     parser.add_argument("--json", action="store_true", help="one JSON object per article")
-    parser.add_argument("--top-k", type=int, default=None, metavar="K", help="alternatives to show")
+    parser.add_argument("--top-k", type=_top_k, default=None, metavar="K",
+                        help=f"alternatives to show ({TOP_K_RANGE[0]} to {TOP_K_RANGE[1]})")
     return parser
 
 
 def _run_files(model: Any, args: argparse.Namespace) -> int:
-    failed = 0
+    failed = total = 0
     for chunk in _chunks(_read_files(args.files), BATCH_SIZE):
+        total += len(chunk)
         ready = []
         for name, article in chunk:
             if isinstance(article, DataError):
@@ -76,6 +86,8 @@ def _run_files(model: Any, args: argparse.Namespace) -> int:
         for (name, _), record in zip(ready, _predict_named(model, ready, args.top_k)):
             print(_json_line({"file": name, **record}) if args.json else _writable(_summary(name, record)),
                   flush=True)
+    if failed and total > 1:
+        print(f"{failed} of {total} files could not be tagged", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -84,14 +96,16 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     an interrupted run leaves only whole lines behind."""
     from tqdm import tqdm
 
-    failed = 0
+    seen = failed = 0
     with _output(args.output) as write, tqdm(desc="tagging", unit="article", disable=None,
                                              file=sys.stderr) as progress:
-        for chunk in _chunks(iter_records(args.input), BATCH_SIZE):
+        for chunk in _chunks(iter_records(args.input, required=("text",)), BATCH_SIZE):
             lines, n_failed = _tag_records(model, args.input, chunk, args.top_k)
             write("".join(lines))
-            failed += n_failed
+            seen, failed = seen + len(chunk), failed + n_failed
             progress.update(len(chunk))
+    if not seen:
+        raise DataError(f"{args.input}: no records to tag")
     if failed:
         print(f"{failed} record(s) could not be tagged: see their \"error\" field", file=sys.stderr)
     return 1 if failed else 0
@@ -138,11 +152,17 @@ def _check_record(path: Path, line: int, record: dict | RecordError) -> tuple[di
     if isinstance(record, RecordError):
         return {"uid": None, "error": f"{path.name}:{line}: {record}"}, None
     uid = record.get("uid")
-    title, text = str(record.get("title") or ""), str(record.get("text") or "")
-    problem = _problem(title, text)
+    title, text = as_text(record.get("title")), as_text(record.get("text"))
+    problem = _record_problem(record, text) or _problem(title, text)
     if problem:
         return {"uid": uid, "error": f"{path.name}:{line}: {problem}"}, None
     return {"uid": uid}, (title, text)
+
+
+def _record_problem(record: dict, text: str) -> str | None:
+    if "text" not in record:
+        return f"no text field (the record has: {', '.join(map(str, record)) or 'no fields'})"
+    return not_text(record, ("title", "text")) or (None if text.strip() else "empty text")
 
 
 def _read_files(names: Iterable[str]) -> Iterator[tuple[str, tuple[str, str] | DataError]]:
@@ -152,7 +172,7 @@ def _read_files(names: Iterable[str]) -> Iterator[tuple[str, tuple[str, str] | D
             continue
         path = Path(name)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and p.is_file())
+            files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and not p.is_dir())
             if not files:
                 yield name, DataError(f"{name}: no .txt files in this folder")
             for file in files:
@@ -180,15 +200,33 @@ def _problem(title: str, text: str) -> str | None:
 
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[Callable[[str], None]]:
+    """A writer to `path` (or stdout) that opens it at the first write, so that input which
+    cannot be read at all leaves an existing output file as it was."""
     if path is None:
         yield lambda text: (sys.stdout.write(text), sys.stdout.flush())
         return
+    opened = []
+
+    def write(text: str) -> None:
+        if not opened:
+            try:
+                opened.append(path.open("wb", buffering=0))  # unbuffered: one write call per chunk
+            except OSError as exc:
+                raise DataError(f"cannot write {path}: {exc.strerror}") from None
+        opened[0].write(text.encode("utf-8"))
+
     try:
-        stream = path.open("wb", buffering=0)  # unbuffered: one write call per chunk
-    except OSError as exc:
-        raise DataError(f"cannot write {path}: {exc.strerror}") from None
-    with stream:
-        yield lambda text: stream.write(text.encode("utf-8"))
+        yield write
+    finally:
+        for stream in opened:
+            stream.close()
+
+
+def _top_k(value: str) -> int:
+    low, high = TOP_K_RANGE
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a whole number from {low} to {high}")
+    return int(value)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:

@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from src.cli import run
 from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
 from src.dataset import load_corpora
-from src.errors import DataError, ModelError
+from src.errors import ConfigError, DataError, ModelError
 from src.evaluate import score_records, write_reports
 from src.gazetteer import Gazetteer, load_gazetteer
 from src.persistence import load_model, save_model, sha256_of
@@ -79,6 +79,7 @@ def _report(result: TrainingResult) -> int:
 def train(params: Params) -> TrainingResult:
     taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
     train_frame, test_frame = load_data(params, taxonomy, gazetteer)
+    _make_folders(params)
     fitted = fit_and_score(params, taxonomy, gazetteer, train_frame, test_frame)
     fitted.pipeline.set_params(tokens__cache_dir=None)
     model_dir = params.output.model_dir
@@ -87,6 +88,17 @@ def train(params: Params) -> TrainingResult:
     log.info("model saved in %s", model_dir)
     run_id = _track(params, taxonomy, fitted, model_dir, test_frame)
     return TrainingResult(fitted.metrics, len(train_frame), len(test_frame), model_dir, run_id)
+
+
+def _make_folders(params: Params) -> None:
+    """The model and cache folders, made before fitting so that a bad path costs no fit."""
+    for key, folder in (("output.model_dir", params.output.model_dir), ("data.cache_dir", params.data.cache_dir)):
+        if folder is None:
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"{key}: cannot make the folder {folder} ({exc.strerror})") from None
 
 
 @dataclass
@@ -104,6 +116,9 @@ def fit_and_score(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer,
     started = time.perf_counter()
     train_articles = tokenizer.fit_transform(train_frame)
     tokenize_seconds = time.perf_counter() - started
+    if not any(article.tokens for article in train_articles):
+        raise DataError(f"the training articles have no morphemes tagged {', '.join(params.features.pos_tags)} "
+                        "(features.pos_tags)")
     heads.fit(train_articles, train_frame[["category", "municipality"]].to_numpy())
     train_seconds = time.perf_counter() - started
 

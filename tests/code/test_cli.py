@@ -106,13 +106,59 @@ def test_bad_files_are_reported_and_the_rest_tagged(fitted_model_dir, write, cap
     assert predict.main(["--model", str(fitted_model_dir), *files]) == 1
     out, err = capsys.readouterr()
     assert "부산광역시 중구" in out
-    assert len(err.strip().splitlines()) == 3 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 4 and "Traceback" not in err
+    assert err.strip().endswith("3 of 4 files could not be tagged")
+
+
+def test_records_without_usable_text_get_an_error_each(fitted_model_dir, tmp_path, capsys):
+    good = {"title": "연천 소식", "text": "연천군은 백학면에서 축제를 연다."}
+    records = [{"uid": "body", "title": "연천 소식", "body": good["text"]}, {"uid": "list", **good, "text": ["연천"]},
+               {"uid": "blank", **good, "text": " "}, {"uid": "number", **good, "title": 7}, {"uid": "ok", **good}]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]) == 1
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line.get("error", "").split(": ", 1)[-1] for line in lines] == [
+        "no text field (the record has: uid, title, body)", "field text is list, not text", "empty text",
+        "field title is int, not text", ""]
+    assert "4 record(s) could not be tagged" in capsys.readouterr().err
+
+
+def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, tmp_path, capsys):
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps({"uid": "a", "text": "연천군 소식"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.write_text("earlier results\n", encoding="utf-8")
+    header_only = tmp_path / "k.csv"
+    header_only.write_text("번호,제목,본문\n1,연천,연천군은\n", encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    model = ["--model", str(fitted_model_dir)]
+    assert predict.main([*model, "--input", str(source), "--output", str(source)]) == 2
+    assert predict.main([*model, "--input", str(tmp_path / "none.jsonl"), "--output", str(out)]) == 3
+    assert predict.main([*model, "--input", str(header_only), "--output", str(out)]) == 3
+    assert predict.main([*model, "--input", str(empty), "--output", str(out)]) == 3
+    assert source.read_text(encoding="utf-8").startswith('{"uid": "a"')
+    assert out.read_text(encoding="utf-8") == "earlier results\n"
+    assert capsys.readouterr().err.splitlines() == [
+        "error: --output would overwrite --input: give another file",
+        f"error: {tmp_path / 'none.jsonl'}: No such file or directory",
+        f"error: {header_only}: no column text (the columns are: 번호, 제목, 본문)",
+        f"error: {empty}: no records to tag"]
 
 
 def test_usage_and_model_errors_exit_cleanly(tmp_path, capsys):
     assert predict.main([]) == 2
+    assert capsys.readouterr().err == "error: give article files (or -), or --input FILE\n"
+    assert predict.main([str(tmp_path / "in.jsonl")]) == 2
+    assert "a file of records goes with --input" in capsys.readouterr().err
+    for k in ("0", "-1", "11", "two"):
+        assert predict.main(["--top-k", k, str(EXAMPLE)]) == 2
+        assert "--top-k: " + repr(k) + ": give a whole number from 1 to 10" in capsys.readouterr().err
     assert predict.main(["--model", str(tmp_path), str(EXAMPLE)]) == 4
     assert "run `python -m src.train` first" in capsys.readouterr().err
+    assert predict.main(["--model", str(EXAMPLE), str(EXAMPLE)]) == 4
+    assert f"{EXAMPLE} is a file: give the folder that holds tagger.joblib" in capsys.readouterr().err
     assert train.main(["model.category.C=-1"]) == 2
     assert "model.category.C: -1.0 is out of range" in capsys.readouterr().err
 

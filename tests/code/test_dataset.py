@@ -118,4 +118,6 @@ def test_binary_bytes_are_refused():
     with pytest.raises(DataError, match="binary"):
         decode_text(b"\x89PNG\r\n\x1a\n\x00\x00")
     with pytest.raises(DataError, match="not UTF-8 or CP949"):
-        decode_text(bytes([0xff, 0xfe, 0xfd, 0x80]) * 4)
+        decode_text(bytes([0x80, 0xff, 0xfe, 0xfd]) * 4)
+    with pytest.raises(DataError, match="UTF-16 byte-order mark: save the text as UTF-8"):
+        decode_text("연천군 소식".encode("utf-16"))

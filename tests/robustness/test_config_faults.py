@@ -25,6 +25,8 @@ CASES = {
                         "features.pos_tags: expected a list, got 'NNG'"),
     "empty list": ("features:\n  pos_tags: []\n", "features.pos_tags=[]",
                    "features.pos_tags: give at least one POS tag"),
+    "tag kiwipiepy does not have": ("features:\n  pos_tags: [NNG, XYZ]\n", "features.pos_tags=[NNG, XYZ]",
+                                    "features.pos_tags: XYZ is not a kiwipiepy tag"),
     "pair of the wrong length": ("features:\n  word_ngram: [1, 2, 3]\n", "features.word_ngram=[1, 2, 3]",
                                  "features.word_ngram: expected 2 values, got [1, 2, 3]"),
     "path given a list": ("data:\n  test: [a]\n", "data.test=[a]", "data.test: expected a file path"),
@@ -105,6 +107,17 @@ def test_deeply_nested_yaml_is_refused(tmp_path, where):
     path.write_text("seed: " + "[" * 20_000 + "\n", encoding="utf-8")
     with pytest.raises(ConfigError):
         load_params(path) if where == "file" else load_params(overrides=["seed=" + "[" * 20_000])
+
+
+@pytest.mark.parametrize("key", ["output.model_dir", "data.cache_dir"])
+def test_a_folder_that_cannot_be_made_is_named_before_fitting(tmp_path, capsys, key):
+    (tmp_path / "a_file").write_text("x", encoding="utf-8")
+    overrides = [f"{key}={tmp_path / 'a_file' / 'models'}", "tracking.enabled=false"]
+    if key == "data.cache_dir":
+        overrides.append(f"output.model_dir={tmp_path / 'model'}")
+    assert train.main(overrides) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {key}: cannot make the folder ") and err.count("\n") == 1
 
 
 def test_a_path_with_a_nul_character_is_named(tmp_path):
