@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NoReturn
 
 from src.errors import ModelError
 
@@ -79,11 +79,15 @@ def load_model(source: str | Path) -> tuple[Any, dict[str, Any]]:
         except OSError as exc:
             raise ModelError(f"{path} cannot be read ({exc.strerror})") from None
         if digest != card.get("sha256"):
-            card = _pending_card(model_dir, digest)
-        if card is None:
-            raise ModelError(f"{path} does not match the SHA-256 in its card: corrupted or replaced")
+            card = _pending_card(model_dir, digest) or _refuse_unchecked(model_dir, card)
         _check_versions(card)
         return _unpickle(path), card
+
+
+def _refuse_unchecked(model_dir: Path, card: dict[str, Any]) -> NoReturn:
+    if not card.get("sha256"):
+        raise ModelError(f"{model_dir / CARD_FILE} has no SHA-256 of the model file, so the model cannot be checked")
+    raise ModelError(f"{model_dir / MODEL_FILE} does not match the SHA-256 in its card: corrupted or replaced")
 
 
 def _pending_card(model_dir: Path, digest: str) -> dict[str, Any] | None:

@@ -61,7 +61,7 @@ DAMAGE = {
     "card missing": (lambda d: (d / CARD_FILE).unlink(), "model card is needed"),
     "card not JSON": (lambda d: (d / CARD_FILE).write_text("{broken"), "is unreadable (JSONDecodeError)"),
     "card not an object": (lambda d: (d / CARD_FILE).write_text("[1, 2]"), "is not a model card"),
-    "card without a hash": (lambda d: edit_card(d, sha256=None), "does not match the SHA-256"),
+    "card without a hash": (lambda d: edit_card(d, sha256=None), "has no SHA-256 of the model file"),
     "card of another model": (lambda d: edit_card(d, sha256="0" * 64), "does not match the SHA-256"),
     "older scikit-learn major": (lambda d: edit_card(d, versions={"scikit-learn": "0.24.2"}),
                                  "written by scikit-learn 0.24.2"),
