@@ -236,7 +236,7 @@ def not_text(record: dict, fields: Iterable[str]) -> str | None:
     """What is wrong if one of `fields` holds something other than text (or nothing)."""
     for name in fields:
         value = record.get(name)
-        if not (value is None or isinstance(value, str) or _blank(value)):
+        if not (isinstance(value, str) or _blank(value)):
             return f"field {name} is {type(value).__name__}, not text"
     return None
 
