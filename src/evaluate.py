@@ -213,7 +213,8 @@ def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool 
 
         with tempfile.TemporaryDirectory() as tmp:
             write_reports(records, frame, taxonomy, Path(tmp))
-            log_evaluation_run(card, str(source), data, scores, Path(tmp))
+            run_id = log_evaluation_run(card, str(source), data, scores, Path(tmp))
+        log.info("MLflow run %s logged", run_id)
     return scores
 
 

@@ -100,9 +100,9 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     with _output(args.output) as write, tqdm(desc="tagging", unit="article", disable=None,
                                              file=sys.stderr) as progress:
         for chunk in _chunks(iter_records(args.input, required=("text",)), BATCH_SIZE):
-            lines, n_failed = _tag_records(model, args.input, chunk, args.top_k)
-            write("".join(lines))
-            seen, failed = seen + len(chunk), failed + n_failed
+            results = tag_records(model, args.input.name, chunk, args.top_k)
+            write("".join(_json_line(result) + "\n" for result in results))
+            seen, failed = seen + len(chunk), failed + sum("error" in result for result in results)
             progress.update(len(chunk))
     if not seen:
         raise DataError(f"{args.input}: no records to tag")
@@ -111,20 +111,22 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _tag_records(model: Any, path: Path, chunk: list, top_k: int | None) -> tuple[list[str], int]:
+def tag_records(model: Any, source: str, numbered: list[tuple[int, dict | RecordError]],
+                top_k: int | None = None) -> list[dict]:
+    """Numbered records of `source` → one result each, in order: its `uid` and tags, or its
+    `uid` and an `error` naming `source:number` (no text, not text, unreadable)."""
     results: list[dict] = []
     ready: list[tuple[str, tuple[str, str]]] = []
     positions: list[int] = []
-    for line, record in chunk:
-        result, article = _check_record(path, line, record)
+    for number, record in numbered:
+        result, article = _check_record(f"{source}:{number}", record)
         results.append(result)
         if article is not None:
-            ready.append((f"{path.name}:{line}", article))
+            ready.append((f"{source}:{number}", article))
             positions.append(len(results) - 1)
     for index, tagged in zip(positions, _predict_named(model, ready, top_k)):
         results[index] |= tagged
-    lines = [_json_line(result) + "\n" for result in results]
-    return lines, len(results) - len(ready)
+    return results
 
 
 def _predict_named(model: Any, named: list[tuple[str, tuple[str, str]]], top_k: int | None) -> list[dict]:
@@ -148,14 +150,14 @@ def _writable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _check_record(path: Path, line: int, record: dict | RecordError) -> tuple[dict, tuple[str, str] | None]:
+def _check_record(where: str, record: dict | RecordError) -> tuple[dict, tuple[str, str] | None]:
     if isinstance(record, RecordError):
-        return {"uid": None, "error": f"{path.name}:{line}: {record}"}, None
+        return {"uid": None, "error": f"{where}: {record}"}, None
     uid = record.get("uid")
     title, text = as_text(record.get("title")), as_text(record.get("text"))
     problem = _record_problem(record, text) or _problem(title, text)
     if problem:
-        return {"uid": uid, "error": f"{path.name}:{line}: {problem}"}, None
+        return {"uid": uid, "error": f"{where}: {problem}"}, None
     return {"uid": uid}, (title, text)
 
 

@@ -12,7 +12,8 @@ import pandas as pd
 
 
 class TaggerModel(mlflow.pyfunc.PythonModel):
-    """A frame of `title`, `text` → one record per row."""
+    """A frame of `title`, `text` (and optionally `uid`) → one record per row, checked as
+    `--input` records are: a row without usable text gets an `error` field instead of tags."""
 
     def load_context(self, context) -> None:
         from src.persistence import load_model
@@ -20,9 +21,13 @@ class TaggerModel(mlflow.pyfunc.PythonModel):
         self.model, _ = load_model(Path(context.artifacts["model_dir"]))
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> list[dict[str, Any]]:
-        from src.predict import predict_texts
+        from src.predict import tag_records
 
-        return predict_texts(self.model, model_input)
+        results = tag_records(self.model, "row", list(enumerate(model_input.to_dict("records"), start=1)))
+        if "uid" not in model_input.columns:
+            for result in results:
+                del result["uid"]
+        return results
 
 
 mlflow.models.set_model(TaggerModel())

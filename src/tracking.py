@@ -116,6 +116,11 @@ def record_champion_decision(run_id: str, name: str, version: str, metric: str, 
     return promote
 
 
+def record_no_challenge(run_id: str, reason: str) -> None:
+    """Log on the run that it was not compared with the champion, and why."""
+    mlflow.MlflowClient(tracking_uri()).set_tag(run_id, "champion_decision", f"not compared: {reason}")
+
+
 def log_evaluation_run(card: dict[str, Any], model_source: str, data: Path, metrics: dict[str, float],
                        report_dir: Path) -> str:
     """An evaluation run: the model evaluated, the data, the scores and the report files."""

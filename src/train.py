@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
 import math
 import platform
@@ -86,7 +87,7 @@ def train(params: Params) -> TrainingResult:
     card = _model_card(params, taxonomy, fitted.metrics, train_frame, test_frame)
     save_model(fitted.pipeline, model_dir, card)
     log.info("model saved in %s", model_dir)
-    run_id = _track(params, taxonomy, fitted, model_dir, test_frame)
+    run_id = _track(params, taxonomy, fitted, card, test_frame)
     return TrainingResult(fitted.metrics, len(train_frame), len(test_frame), model_dir, run_id)
 
 
@@ -164,7 +165,8 @@ def _split(frame: pd.DataFrame, test_size: float, seed: int) -> tuple[pd.DataFra
     return pd.concat([train_part, frame[rare]]), test_part
 
 
-def _track(params: Params, taxonomy: Taxonomy, fitted: Fitted, model_dir: Path, frame) -> str | None:
+def _track(params: Params, taxonomy: Taxonomy, fitted: Fitted, card: dict[str, Any], frame) -> str | None:
+    """Log the run with its own copy of the model: another run may replace `output.model_dir`'s."""
     if not params.tracking.enabled:
         return None
     from src.tracking import log_training_run
@@ -173,35 +175,48 @@ def _track(params: Params, taxonomy: Taxonomy, fitted: Fitted, model_dir: Path, 
     example["text"] = example["text"].str.slice(0, 300)
     output = predict_texts(fitted.pipeline, example)
     with tempfile.TemporaryDirectory() as tmp:
-        write_reports(fitted.records, frame, taxonomy, Path(tmp))
+        reports, own_model = Path(tmp) / "reports", Path(tmp) / "model"
+        reports.mkdir()
+        write_reports(fitted.records, frame, taxonomy, reports)
+        save_model(fitted.pipeline, own_model, card)
         run_id, version = log_training_run(params.tracking.experiment, flatten_params(params),
-                                           fitted.metrics, Path(tmp), model_dir, example, output,
+                                           fitted.metrics, reports, own_model, example, output,
                                            params.tracking.registered_model)
     log.info("MLflow run %s logged", run_id)
     if version is not None:
-        _challenge_champion(params, run_id, version, fitted.metrics, frame)
+        _challenge_champion(params, run_id, version, fitted.metrics, card, frame)
     return run_id
 
 
-def _challenge_champion(params: Params, run_id: str, version: str, metrics, frame: pd.DataFrame) -> None:
-    """The new version becomes `@champion` only if it beats the champion on this test data."""
+def _challenge_champion(params: Params, run_id: str, version: str, metrics, card: dict[str, Any],
+                        frame: pd.DataFrame) -> None:
+    """The new version becomes `@champion` only if it beats the champion on this test data, and
+    only if the champion was chosen on the same test data: a score on a split of the new model's
+    own corpus says nothing about a model trained on another."""
     from src.tracking import champion_lock
 
     with champion_lock():
-        _compare_and_promote(params, run_id, version, metrics, frame)
+        _compare_and_promote(params, run_id, version, metrics, card, frame)
 
 
-def _compare_and_promote(params: Params, run_id: str, version: str, metrics, frame: pd.DataFrame) -> None:
-    from src.tracking import champion_uri, has_champion, record_champion_decision
+def _compare_and_promote(params: Params, run_id: str, version: str, metrics, card: dict[str, Any],
+                         frame: pd.DataFrame) -> None:
+    from src.tracking import champion_uri, has_champion, record_champion_decision, record_no_challenge
 
     name, metric = params.tracking.registered_model, params.tracking.champion_metric
     champion_score = None
     if has_champion(name):
         try:
-            champion, _ = load_model(champion_uri(name))
+            champion, champion_card = load_model(champion_uri(name))
         except ModelError as exc:  # e.g. written by an incompatible version: anything beats it
             log.warning("the current champion cannot be used (%s)", exc)
         else:
+            if _test_data(champion_card) != _test_data(card):
+                record_no_challenge(run_id, "the champion was chosen on other test data")
+                log.info("%s version %s did not challenge @champion: the champion was chosen on other "
+                         "test data (its card: data.test); to use this version, move the alias in the "
+                         "MLflow UI", name, version)
+                return
             champion.set_params(tokens__cache_dir=params.data.cache_dir)
             records = predict_texts(champion, frame)
             champion_score = score_records(records, frame, load_taxonomy())[metric]
@@ -218,7 +233,8 @@ def _model_card(params: Params, taxonomy: Taxonomy, metrics, train_frame, test_f
         "metrics": metrics,
         "params": {k: v if not isinstance(v, tuple) else list(v) for k, v in flatten_params(params).items()},
         "data": {"train": _fingerprint(params.data.train, len(train_frame)),
-                 "test": _fingerprint([params.data.test] if params.data.test else [], len(test_frame))},
+                 "test": {**_fingerprint([params.data.test] if params.data.test else [], len(test_frame)),
+                          "articles_sha256": _articles_sha256(test_frame)}},
         "versions": _versions(),
         "git_commit": _git_commit(),
     }
@@ -228,6 +244,18 @@ def _fingerprint(paths: Sequence[Path], n_articles: int) -> dict[str, Any]:
     if not paths:
         return {"files": [], "articles": n_articles, "note": "held out from train"}
     return {"files": [{"path": str(p), "sha256": sha256_of(p)} for p in paths], "articles": n_articles}
+
+
+def _articles_sha256(frame: pd.DataFrame) -> str:
+    """One hash of the articles themselves, however they were read or split."""
+    digest = hashlib.sha256()
+    for uid, title, text in zip(frame["uid"], frame["title"], frame["text"]):
+        digest.update(f"{uid}\x1f{title}\x1f{text}\x1e".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _test_data(card: dict[str, Any]) -> str | None:
+    return card.get("data", {}).get("test", {}).get("articles_sha256")
 
 
 def _versions() -> dict[str, str]:

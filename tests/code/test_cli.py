@@ -64,6 +64,24 @@ def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
     assert run.data.tags["champion_decision"].startswith("promoted")
 
 
+def test_a_version_scored_on_other_test_data_does_not_challenge_the_champion(tmp_path, monkeypatch):
+    corpus = tmp_path / "slice.jsonl"
+    corpus.write_text("".join(SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)[::8]), encoding="utf-8")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    common = [f"data.train={corpus}", f"output.model_dir={tmp_path / 'model'}", "data.cache_dir=null",
+              "tracking.registered_model=gate-test"]
+    assert train.main(common) == 0
+    assert train.main([*common, "data.test_size=0.3"]) == 0  # another held-out split: other test data
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    second = next(v for v in client.search_model_versions("name='gate-test'") if v.version in (2, "2"))
+    assert client.get_run(second.run_id).data.tags["champion_decision"].startswith("not compared: ")
+    assert str(client.get_model_version_by_alias("gate-test", "champion").version) == "1"
+
+
 def test_predict_a_file_from_the_trained_model(trained, capsys):
     _, folder, _ = trained
     assert predict.main(["--model", str(folder / "model"), "--json", str(EXAMPLE)]) == 0
@@ -196,6 +214,7 @@ def test_served_model_answers_invocations(trained):
             body = json.dumps({"dataframe_records": [
                 {"title": "연천군, 백학면 건강검진", "text": "연천군보건소는 백학면에서 건강검진을 한다."},
                 {"title": "부산 중구 화재 점검", "text": "부산 중구는 광복동 상가에서 화재 안전점검을 한다."},
+                {"title": "제목만 있는 기사", "text": ""},
             ]}, ensure_ascii=False).encode()
             request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=body,
                                              headers={"Content-Type": "application/json"})
@@ -203,6 +222,7 @@ def test_served_model_answers_invocations(trained):
         finally:
             server.terminate()
             server.wait(timeout=30)
-    assert [a["municipality"] for a in answer] == ["경기도 연천군", "부산광역시 중구"]
+    assert [a.get("municipality") for a in answer] == ["경기도 연천군", "부산광역시 중구", None]
     assert {"category", "category_score", "category_top", "municipality_code", "municipality_score",
-            "evidence", "low_confidence"} <= set(answer[0])
+            "evidence", "low_confidence"} <= set(answer[0]) and "uid" not in answer[0]
+    assert answer[2] == {"error": "row:3: empty text"}

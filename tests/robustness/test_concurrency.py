@@ -1,11 +1,14 @@
 """Two `python -m src.train` runs at once into the same model directory and the same new SQLite
-MLflow store: both finish, the directory holds one complete model, and MLflow has both runs."""
+MLflow store: both finish, the directory holds one complete model, and MLflow has both runs,
+each with the model it trained."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from src.config import ROOT
 from src.persistence import load_model
@@ -18,8 +21,8 @@ def test_two_training_runs_at_once(tmp_path):
     command = [sys.executable, "-m", "src.train", f"output.model_dir={tmp_path / 'model'}",
                f"data.cache_dir={tmp_path / 'cache'}", f"tracking.registered_model={REGISTERED}"]
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
-    runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
+    runs = [subprocess.Popen([*command, f"model.category.C={c}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for c in (0.3, 0.5)]
     results = [run.communicate(timeout=600) for run in runs]
     for run, (out, err) in zip(runs, results):
         assert run.returncode == 0, err[-3000:]
@@ -41,3 +44,8 @@ def test_two_training_runs_at_once(tmp_path):
     assert sorted(int(v.version) for v in versions) == [1, 2]
     assert {v.run_id for v in versions} == run_ids
     assert str(client.get_model_version_by_alias(REGISTERED, "champion").version) in {"1", "2"}
+    for v in versions:  # each version holds the model its own run trained, not the other run's
+        folder = client.get_model_version_download_uri(REGISTERED, v.version).removeprefix("file://")
+        (card,) = Path(folder).glob("artifacts/*/tagger.json")
+        trained_c = json.loads(card.read_text(encoding="utf-8"))["params"]["model.category.C"]
+        assert trained_c == float(client.get_run(v.run_id).data.params["model.category.C"])
