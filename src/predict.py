@@ -119,10 +119,11 @@ def tag_records(model: Any, source: str, numbered: list[tuple[int, dict | Record
     ready: list[tuple[str, tuple[str, str]]] = []
     positions: list[int] = []
     for number, record in numbered:
-        result, article = _check_record(f"{source}:{number}", record)
+        where = f"{source}:{number}"
+        result, article = _check_record(where, record)
         results.append(result)
         if article is not None:
-            ready.append((f"{source}:{number}", article))
+            ready.append((where, article))
             positions.append(len(results) - 1)
     for index, tagged in zip(positions, _predict_named(model, ready, top_k)):
         results[index] |= tagged

@@ -184,11 +184,11 @@ def _track(params: Params, taxonomy: Taxonomy, fitted: Fitted, card: dict[str, A
                                            params.tracking.registered_model)
     log.info("MLflow run %s logged", run_id)
     if version is not None:
-        _challenge_champion(params, run_id, version, fitted.metrics, card, frame)
+        _challenge_champion(params, run_id, version, card, frame)
     return run_id
 
 
-def _challenge_champion(params: Params, run_id: str, version: str, metrics, card: dict[str, Any],
+def _challenge_champion(params: Params, run_id: str, version: str, card: dict[str, Any],
                         frame: pd.DataFrame) -> None:
     """The new version becomes `@champion` only if it beats the champion on this test data, and
     only if the champion was chosen on the same test data: a score on a split of the new model's
@@ -196,15 +196,15 @@ def _challenge_champion(params: Params, run_id: str, version: str, metrics, card
     from src.tracking import champion_lock
 
     with champion_lock():
-        _compare_and_promote(params, run_id, version, metrics, card, frame)
+        _compare_and_promote(params, run_id, version, card, frame)
 
 
-def _compare_and_promote(params: Params, run_id: str, version: str, metrics, card: dict[str, Any],
+def _compare_and_promote(params: Params, run_id: str, version: str, card: dict[str, Any],
                          frame: pd.DataFrame) -> None:
     from src.tracking import champion_uri, has_champion, record_champion_decision, record_no_challenge
 
     name, metric = params.tracking.registered_model, params.tracking.champion_metric
-    champion_score = None
+    score, champion_score = card["metrics"][metric], None
     if has_champion(name):
         try:
             champion, champion_card = load_model(champion_uri(name))
@@ -220,9 +220,9 @@ def _compare_and_promote(params: Params, run_id: str, version: str, metrics, car
             champion.set_params(tokens__cache_dir=params.data.cache_dir)
             records = predict_texts(champion, frame)
             champion_score = score_records(records, frame, load_taxonomy())[metric]
-    promoted = record_champion_decision(run_id, name, version, metric, metrics[metric], champion_score)
+    promoted = record_champion_decision(run_id, name, version, metric, score, champion_score)
     log.info("%s version %s %s @champion (%s %.4f vs %s)", name, version,
-             "is now" if promoted else "did not become", metric, metrics[metric],
+             "is now" if promoted else "did not become", metric, score,
              "none" if champion_score is None else f"{champion_score:.4f}")
 
 
