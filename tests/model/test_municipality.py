@@ -53,10 +53,19 @@ def test_province_as_actor_gets_the_province(fitted_model):
     assert record["municipality_code"] == "46000"
 
 
-def test_national_news_gets_none(fitted_model):
-    record = tag(fitted_model, "정부, 내년 최저임금 인상률 발표",
-                 "고용노동부는 최저임금위원회 심의를 거쳐 내년도 최저임금을 결정했다고 밝혔다. 정부는 "
-                 "소상공인 부담을 덜기 위한 지원책도 함께 내놓았다. 경제단체들은 엇갈린 반응을 보였다.")
+@pytest.mark.parametrize("title, text", [
+    ("정부, 내년 최저임금 인상률 발표",
+     "고용노동부는 최저임금위원회 심의를 거쳐 내년도 최저임금을 결정했다고 밝혔다. 정부는 "
+     "소상공인 부담을 덜기 위한 지원책도 함께 내놓았다. 경제단체들은 엇갈린 반응을 보였다."),
+    # 합동 ("joint") is also a 동 of 서울 서대문구: a word, not a place, in national news
+    ("국토부·경찰청, 불법 개조 화물차 합동 단속 나선다",
+     "국토교통부와 경찰청은 다음 달부터 두 달간 전국 고속도로 휴게소와 물류 거점에서 불법 개조 화물차 합동 "
+     "단속을 벌인다고 밝혔다. 합동 단속반은 적재함 불법 연장과 안전장치 임의 제거 여부를 집중 점검한다. 정부는 "
+     "합동 점검 결과를 토대로 관련 제도 개선안을 마련할 계획이다. 두 기관은 지난해에도 합동 단속으로 위반 차량 "
+     "1천여 대를 적발했다. 관계자는 \"합동 단속을 정례화하겠다\"고 말했다."),
+])
+def test_national_news_gets_none(fitted_model, title, text):
+    record = tag(fitted_model, title, text)
     assert record["municipality"] == "없음"
     assert record["municipality_code"] is None
 
