@@ -1,6 +1,7 @@
 """The two entry points, called as a user would: `main([...])` with temporary folders."""
 
 import json
+import math
 import os
 import socket
 import subprocess
@@ -40,7 +41,9 @@ def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
     assert code == 0
     card = json.loads((folder / "model" / "tagger.json").read_text(encoding="utf-8"))
     assert {"metrics", "params", "data", "versions", "git_commit", "sha256"} <= set(card)
-    assert card["data"]["train"]["articles"] == 280  # 80 % of the 350-article slice
+    n_slice = sum(len(f.read_text(encoding="utf-8").splitlines()) for f in folder.glob("slice_*.jsonl"))
+    assert card["data"]["train"]["articles"] + card["data"]["test"]["articles"] == n_slice
+    assert card["data"]["test"]["articles"] == math.ceil(0.2 * n_slice)  # data.test_size, as scikit-learn rounds it
     assert [Path(f["path"]).name for f in card["data"]["train"]["files"]] == ["slice_a.jsonl", "slice_b.jsonl"]
     assert all(len(f["sha256"]) == 64 for f in card["data"]["train"]["files"])
 
