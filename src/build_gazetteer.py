@@ -32,7 +32,9 @@ from typing import NamedTuple, Optional, Sequence
 
 import pandas as pd
 
-from src.errors import DataError, TaggerError
+from src.cli import run
+from src.config import EXTERNAL_DIR, ROOT
+from src.errors import DataError
 from src.persistence import sha256_of
 
 PACKAGE = "PublicDataReader"
@@ -42,8 +44,6 @@ BDONG_MEMBER = "PublicDataReader/raw/code_bdong.json"
 HDONG_MEMBER = "PublicDataReader/raw/code_hdong.json"
 LICENSE = "MIT (PublicDataReader-1.1.1.post2.dist-info/LICENSE, © 2019 Wooil Jeong)"
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_OUT_DIR = ROOT / "data" / "external"
 DEFAULT_REGIONS = ROOT.parent / "shared" / "data" / "regions.json"
 
 
@@ -491,25 +491,20 @@ def build(wheel: Path, regions_path: Path, out_dir: Path) -> dict[str, int]:
             "ambiguous_places": int(places["labels"].str.contains("|", regex=False).sum())}
 
 
-def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m src.build_gazetteer", description=__doc__.splitlines()[0])
     parser.add_argument("--wheel", type=Path, help="use this already downloaded wheel (still sha256-checked)")
     parser.add_argument("--regions", type=Path, default=DEFAULT_REGIONS, help="regions.json with the labels")
-    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR, help="where to write the outputs")
-    return parser.parse_args(argv)
+    parser.add_argument("--out-dir", type=Path, default=EXTERNAL_DIR, help="where to write the outputs")
+    return run(parser, argv, _build_and_print)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = parse_args(argv)
-    try:
-        if args.wheel is not None:
-            counts = build(args.wheel, args.regions, args.out_dir)
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                counts = build(download_wheel(Path(tmp)), args.regions, args.out_dir)
-    except TaggerError as exc:
-        print(f"build_gazetteer: {exc}", file=sys.stderr)
-        return exc.exit_code
+def _build_and_print(args: argparse.Namespace) -> int:
+    if args.wheel is not None:
+        counts = build(args.wheel, args.regions, args.out_dir)
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            counts = build(download_wheel(Path(tmp)), args.regions, args.out_dir)
     print(json.dumps(counts, ensure_ascii=False))
     return 0
 

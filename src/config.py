@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PARAMS_FILE = ROOT / "params.yaml"
 SAMPLE_CORPUS = ROOT / "data" / "raw" / "sample_articles.jsonl"  # the bundled corpus
 TAXONOMY_FILE = Path(__file__).with_name("taxonomy.yaml")
+MODEL_DIR = ROOT / "models"
 EXTERNAL_DIR = ROOT / "data" / "external"
 MUNICIPALITIES_FILE = EXTERNAL_DIR / "municipalities.csv"
 PLACES_FILE = EXTERNAL_DIR / "places.csv"
@@ -61,6 +62,7 @@ class FeatureParams:
     sublinear_tf: bool = False
     char_ngram: Optional[tuple[int, int]] = (2, 3)
     char_max_chars: int = 1500
+    max_chars: Optional[int] = 20_000
 
     def __post_init__(self):
         if not self.pos_tags:
@@ -72,6 +74,8 @@ class FeatureParams:
         _check_range("features.title_weight", self.title_weight, 0, 10)
         _check_range("features.word_min_df", self.word_min_df, 1, 100)
         _check_range("features.char_max_chars", self.char_max_chars, 100, 100_000)
+        if self.max_chars is not None:
+            _check_range("features.max_chars", self.max_chars, 1_000, 10_000_000)
         _check_ngram("features.word_ngram", self.word_ngram)
         if self.char_ngram is not None:
             _check_ngram("features.char_ngram", self.char_ngram, longest=3)
@@ -131,7 +135,12 @@ class PredictParams:
 
 @dataclass(frozen=True)
 class OutputParams:
-    model_dir: Path = ROOT / "models"
+    model_dir: Path = MODEL_DIR
+
+
+# metrics where higher is better, by which models are compared
+RankingMetric = Literal["category_macro_f1", "category_accuracy", "category_accuracy_with_alt",
+                        "municipality_accuracy"]
 
 
 @dataclass(frozen=True)
@@ -139,8 +148,7 @@ class TrackingParams:
     enabled: bool = True
     experiment: str = "local-news-tagger"
     registered_model: str = "local-news-tagger"
-    champion_metric: Literal["category_macro_f1", "category_accuracy", "category_accuracy_with_alt",
-                             "municipality_accuracy"] = "category_macro_f1"
+    champion_metric: RankingMetric = "category_macro_f1"
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,16 @@ def load_params(path: Path | None = PARAMS_FILE, overrides: typing.Sequence[str]
     for override in overrides:
         _set_nested(merged, *_parse_override(override))
     return _build(Params, merged, "", Path.cwd())
+
+
+def parse_settings(cls: type, raw: Any, source: Path) -> Any:
+    """A settings dataclass from a YAML mapping read from `source`, checked as `params.yaml` is."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping of {', '.join(typing.get_type_hints(cls))}")
+    try:
+        return _build(cls, raw, "", source.parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
 
 
 def flatten_params(params: Params) -> dict[str, Any]:

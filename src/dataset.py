@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 REQUIRED_FIELDS = ("uid", "title", "text", "category", "municipality")
-CORPUS_COLUMNS = (*REQUIRED_FIELDS[:4], "category_alt", "municipality")
+CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipality")
 OPTIONAL_COLUMNS = ("source_set",)
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 _SNIFF_BYTES = 1 << 16

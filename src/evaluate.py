@@ -12,12 +12,12 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
 import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 
-from src.config import Taxonomy, load_taxonomy
+from src.config import MODEL_DIR, Taxonomy, load_taxonomy
 from src.cli import run
 
 log = logging.getLogger("src.evaluate")
@@ -114,12 +114,7 @@ def source_scores(frame: "pd.DataFrame", category: np.ndarray, municipality: np.
 def score_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy,
                   seen_municipalities: Iterable[str] = ()) -> dict[str, float]:
     """Every figure of predicted `records` against the labelled `frame`."""
-    truth, alt = _column(frame, "category"), _column(frame, "category_alt")
-    predicted = np.array([r["category"] for r in records], dtype=object)
-    confidence = np.array([r["category_score"] for r in records])
-    is_none = truth == taxonomy.none_label
-    places = np.array([r["municipality"] for r in records], dtype=object)
-
+    truth, alt, predicted, confidence, places, is_none = _answers(records, frame, taxonomy)
     scores = category_scores(truth[~is_none], predicted[~is_none], alt[~is_none],
                              _labels(taxonomy, truth[~is_none], predicted))
     flagged = np.array([r["low_confidence"] for r in records])
@@ -136,12 +131,8 @@ def write_reports(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy
     """Confusion matrix, reliability diagram, classification report and mistakes as CSV."""
     from src.plots import plot_confusion_matrix, plot_reliability
 
-    truth, alt = _column(frame, "category"), _column(frame, "category_alt")
-    predicted = np.array([r["category"] for r in records], dtype=object)
-    confidence = np.array([r["category_score"] for r in records])
-    is_none = truth == taxonomy.none_label
+    truth, alt, predicted, confidence, places, is_none = _answers(records, frame, taxonomy)
     labels = _labels(taxonomy, truth[~is_none], predicted)
-    places = np.array([r["municipality"] for r in records], dtype=object)
 
     (report_dir / "classification_report.txt").write_text(
         classification_report(truth[~is_none], predicted[~is_none], labels=labels, digits=3,
@@ -158,6 +149,26 @@ def write_reports(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy
                     score=np.array([r["municipality_score"] for r in records]),
                     evidence=np.array([" | ".join(r["evidence"]["municipality"]) for r in records], dtype=object),
                     path=report_dir / "municipality_mistakes.csv")
+
+
+class _Answers(NamedTuple):
+    """The labels of the articles and the answers given, as arrays in article order."""
+
+    truth: np.ndarray
+    alt: np.ndarray
+    predicted: np.ndarray
+    confidence: np.ndarray
+    places: np.ndarray
+    is_none: np.ndarray  # labelled as fitting no category
+
+
+def _answers(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy) -> _Answers:
+    truth = _column(frame, "category")
+    return _Answers(truth, _column(frame, "category_alt"),
+                    np.array([r["category"] for r in records], dtype=object),
+                    np.array([r["category_score"] for r in records]),
+                    np.array([r["municipality"] for r in records], dtype=object),
+                    truth == taxonomy.none_label)
 
 
 def _labels(taxonomy: Taxonomy, truth: np.ndarray, predicted: np.ndarray) -> list[str]:
@@ -182,7 +193,7 @@ def _write_mistakes(frame: "pd.DataFrame", wrong: np.ndarray, path: Path, worst:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m src.evaluate",
                                      description="Evaluate a trained tagger on a labelled file.")
-    parser.add_argument("--model", default="models", help="model directory or models:/NAME@ALIAS")
+    parser.add_argument("--model", default=str(MODEL_DIR), help="model directory or models:/NAME@ALIAS")
     parser.add_argument("--data", type=Path, required=True, help="labelled JSONL, CSV or Parquet")
     parser.add_argument("--on-error", choices=("fail", "skip"), default="fail")
     parser.add_argument("--no-track", action="store_true", help="do not log an MLflow run")

@@ -20,7 +20,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["MAX_CHARS", "Article", "CharNgramTfidf", "KiwiTokenizer", "as_article", "as_pairs", "morphemes"]
+__all__ = ["MAX_CHARS", "Article", "CharNgramTfidf", "KiwiTokenizer", "as_article", "as_pairs", "full_text",
+           "morphemes"]
 
 MAX_CHARS = 20_000  # of title and text together; the longest article of the shared corpus has 13,122
 _PROGRESS_MIN_DOCS = 200
@@ -85,10 +86,6 @@ class KiwiTokenizer(TransformerMixin, BaseEstimator):
         state = super().__getstate__()
         state.pop("_kiwi_instance", None)
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state.setdefault("max_chars", MAX_CHARS)  # saved before the limit existed
-        super().__setstate__(state)
 
     def _kiwi(self):
         if getattr(self, "_kiwi_instance", None) is None:

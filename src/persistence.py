@@ -51,7 +51,7 @@ def save_model(model: Any, model_dir: Path, card: dict[str, Any]) -> Path:
 def load_card(model_dir: Path) -> dict[str, Any]:
     path = model_dir / CARD_FILE
     if not (model_dir / MODEL_FILE).exists():
-        raise ModelError(f"no model in {model_dir}: run `python -m src.train` first")
+        raise _no_model(model_dir)
     try:
         card = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -132,6 +132,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _no_model(model_dir: Path) -> ModelError:
+    return ModelError(f"no model in {model_dir}: run `python -m src.train` first")
+
+
 def _temp_path(folder: Path, name: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f"{name}.", suffix=".tmp")
     os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the model from other users of the folder
@@ -144,7 +148,7 @@ def _locked(model_dir: Path, shared: bool) -> contextlib.AbstractContextManager:
     if model_dir.is_file():
         raise ModelError(f"{model_dir} is a file: give the folder that holds {MODEL_FILE} and its card")
     if not model_dir.is_dir():
-        raise ModelError(f"no model in {model_dir}: run `python -m src.train` first")
+        raise _no_model(model_dir)
     return file_lock(model_dir / _LOCK_FILE, shared)
 
 

@@ -23,7 +23,7 @@ def build_pipeline(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> 
     tokenizer = KiwiTokenizer(pos_tags=features.pos_tags, title_weight=features.title_weight,
                               default_dict=features.kiwi_default_dict, typo_dict=features.kiwi_typo_dict,
                               multi_word_dict=features.kiwi_multi_dict,
-                              cache_dir=params.data.cache_dir)
+                              cache_dir=params.data.cache_dir, max_chars=features.max_chars)
     category = CategoryClassifier(
         **asdict(params.model.category),
         word_ngram=features.word_ngram,

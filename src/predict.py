@@ -6,7 +6,8 @@
 A `.txt` article's first line is its title. Files may be UTF-8 (with or without BOM) or
 CP949/EUC-KR. A file or record that cannot be read is reported on stderr, one line each, and
 the rest are still tagged: the exit code is 0 when all succeeded, 1 when some failed, 2 for a
-usage error and 4 when there is no usable model. Loading a model unpickles it, which runs code:
+usage error, 3 for a records file that cannot be tagged as a whole (no `text` column, no records)
+and 4 when there is no usable model. Loading a model unpickles it, which runs code:
 use only model files from a source you trust.
 """
 
@@ -21,12 +22,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from src.cli import run
-from src.config import TOP_K_RANGE
+from src.config import MODEL_DIR, TOP_K_RANGE
 from src.dataset import SUFFIXES, RecordError, as_text, iter_records, not_text, parse_article, read_article
 from src.errors import DataError, UsageError
 from src.persistence import load_model
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
 BATCH_SIZE = 256
 
 
@@ -62,9 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m src.predict",
                                      description="Tag Korean local news with a category and a local government.")
     parser.add_argument("files", nargs="*", help="article .txt files, folders of them, or - for stdin")
-    parser.add_argument("--input", type=Path, help="JSONL or CSV records with uid, title, text")
+    parser.add_argument("--input", type=Path, help="JSONL, CSV or Parquet records with uid, title, text")
     parser.add_argument("--output", type=Path, help="JSONL output for --input (default: stdout)")
-    parser.add_argument("--model", default=str(DEFAULT_MODEL_DIR),
+    parser.add_argument("--model", default=str(MODEL_DIR),
                         help="model directory or models:/NAME@ALIAS (default: models/)")
     parser.add_argument("--json", action="store_true", help="one JSON object per article")
     parser.add_argument("--top-k", type=_top_k, default=None, metavar="K",

@@ -16,15 +16,10 @@ import mlflow
 import mlflow.pyfunc
 import pandas as pd
 
-from src.config import DEFAULT_TRACKING_URI, ROOT
-
-# registering a model re-reads its files; MLflow's progress bar for that is noise in train's output
-os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+from src.config import DEFAULT_TRACKING_URI, ROOT, TrackingParams
 
 _PARAM_VALUE_LIMIT = 6000
 CHAMPION = "champion"
-_REQUIREMENTS = ("scikit-learn", "kiwipiepy", "kiwipiepy_model", "joblib", "numpy", "scipy",
-                 "pandas", "pyyaml", "tqdm")
 
 
 def tracking_uri() -> str:
@@ -32,6 +27,7 @@ def tracking_uri() -> str:
 
 
 def log_training_run(
+    *,
     experiment: str,
     params: dict[str, Any],
     metrics: dict[str, float],
@@ -55,7 +51,7 @@ def log_training_run(
             code_paths=[str(ROOT / "src")],
             signature=mlflow.models.infer_signature(input_example, output_example),
             input_example=input_example,
-            pip_requirements=_pip_requirements(),
+            pip_requirements=_pip_requirements(model_dir),
             registered_model_name=registered_model,
         )
         version = logged.registered_model_version
@@ -63,8 +59,8 @@ def log_training_run(
 
 
 class SweepTracker:
-    """A parent run for a sweep, one nested child run per configuration, and the comparison
-    table (Markdown and CSV) with the best configuration's metrics on the parent."""
+    """A parent run for a sweep, one nested child run per configuration, and on the parent the
+    comparison table (Markdown, and JSON for MLflow's table view) with the best score."""
 
     def __init__(self, experiment: str, n_configurations: int):
         _use_experiment(experiment)
@@ -92,7 +88,7 @@ def champion_uri(name: str) -> str:
 
 
 def has_champion(name: str) -> bool:
-    mlflow.set_tracking_uri(tracking_uri())
+    _connect()
     try:
         mlflow.MlflowClient().get_model_version_by_alias(name, CHAMPION)
     except mlflow.exceptions.MlflowException:
@@ -124,7 +120,7 @@ def record_no_challenge(run_id: str, reason: str) -> None:
 def log_evaluation_run(card: dict[str, Any], model_source: str, data: Path, metrics: dict[str, float],
                        report_dir: Path) -> str:
     """An evaluation run: the model evaluated, the data, the scores and the report files."""
-    _use_experiment(card.get("params", {}).get("tracking.experiment", "local-news-tagger"))
+    _use_experiment(card.get("params", {}).get("tracking.experiment", TrackingParams().experiment))
     with mlflow.start_run(run_name=f"evaluate {data.name}", tags={"kind": "evaluation"}) as run:
         mlflow.log_params({"model": model_source, "data": str(data),
                            "model_sha256": card.get("sha256", "")[:12]})
@@ -137,7 +133,7 @@ def download_registered_model(uri: str) -> Path:
     """The model directory (`tagger.joblib` + card) of a registry model such as `models:/NAME@ALIAS`."""
     from src.errors import ModelError
 
-    mlflow.set_tracking_uri(tracking_uri())
+    _connect()
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     except Exception as exc:  # MLflow raises its own and third-party errors for a bad URI
@@ -161,14 +157,19 @@ def _use_experiment(name: str) -> None:
     Processes take turns here (a lock file beside the database): the first use of a new SQLite
     store creates its tables, which two processes at once fail at, and both would create `name`.
     """
-    uri = tracking_uri()
-    mlflow.set_tracking_uri(uri)
+    _connect()
     with _store_lock(".lock"):
         if mlflow.get_experiment_by_name(name) is None:
             database = _sqlite_file()
             artifacts = (database.parent / "mlruns").as_uri() if database else None
             mlflow.create_experiment(name, artifact_location=artifacts)
     mlflow.set_experiment(name)
+
+
+def _connect() -> None:
+    """Point MLflow at the store, without its artifact progress bars (noise in our output)."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    mlflow.set_tracking_uri(tracking_uri())
 
 
 def _store_lock(suffix: str) -> contextlib.AbstractContextManager:
@@ -191,13 +192,8 @@ def _param_value(value: Any) -> str:
     return text[:_PARAM_VALUE_LIMIT]
 
 
-def _pip_requirements() -> list[str]:
-    from importlib.metadata import PackageNotFoundError, version
+def _pip_requirements(model_dir: Path) -> list[str]:
+    """What serving the model installs: the libraries of its card, at the versions it was trained with."""
+    from src.persistence import load_card
 
-    pins = []
-    for name in _REQUIREMENTS:
-        try:
-            pins.append(f"{name}=={version(name)}")
-        except PackageNotFoundError:
-            pins.append(name)
-    return pins
+    return [f"{name}=={found}" for name, found in load_card(model_dir)["versions"].items() if name != "python"]

@@ -34,7 +34,7 @@ from src.predict import predict_texts
 
 log = logging.getLogger("src.train")
 _VERSIONED = ("scikit-learn", "kiwipiepy", "kiwipiepy_model", "joblib", "numpy", "scipy",
-              "pandas", "mlflow")
+              "pandas", "pyyaml", "tqdm", "mlflow")  # also what serving the model installs
 
 
 @dataclass
@@ -179,9 +179,10 @@ def _track(params: Params, taxonomy: Taxonomy, fitted: Fitted, card: dict[str, A
         reports.mkdir()
         write_reports(fitted.records, frame, taxonomy, reports)
         save_model(fitted.pipeline, own_model, card)
-        run_id, version = log_training_run(params.tracking.experiment, flatten_params(params),
-                                           fitted.metrics, reports, own_model, example, output,
-                                           params.tracking.registered_model)
+        run_id, version = log_training_run(
+            experiment=params.tracking.experiment, params=flatten_params(params), metrics=fitted.metrics,
+            artifact_dir=reports, model_dir=own_model, input_example=example, output_example=output,
+            registered_model=params.tracking.registered_model)
     log.info("MLflow run %s logged", run_id)
     if version is not None:
         _challenge_champion(params, run_id, version, card, frame)

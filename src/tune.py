@@ -24,11 +24,11 @@ import random
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Literal, Optional, Sequence
 
 import yaml
 
-from src.config import PARAMS_FILE, Params, load_params, load_taxonomy
+from src.config import PARAMS_FILE, Params, RankingMetric, load_params, load_taxonomy, parse_settings
 from src.cli import run
 from src.errors import ConfigError
 from src.gazetteer import load_gazetteer
@@ -38,9 +38,26 @@ log = logging.getLogger("src.tune")
 
 
 @dataclass(frozen=True)
+class SweepSettings:
+    """A sweep file as written."""
+
+    params: dict = field(default_factory=dict)
+    method: Literal["grid", "random"] = "grid"
+    trials: int = 12
+    seed: int = 0
+    metric: Optional[RankingMetric] = None  # defaults to the params' tracking.champion_metric
+
+    def __post_init__(self):
+        if not self.params or not all(isinstance(v, list) and v for v in self.params.values()):
+            raise ConfigError("'params' must map params.yaml keys to non-empty lists of values")
+        if self.trials < 1:
+            raise ConfigError(f"trials: {self.trials} is not a number of configurations")
+
+
+@dataclass(frozen=True)
 class Sweep:
     grid: dict[str, list[Any]]
-    metric: str | None = None  # defaults to the params' tracking.champion_metric
+    metric: str | None = None
     configurations: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -56,20 +73,12 @@ def load_sweep(path: Path) -> Sweep:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read sweep file {path}: {exc}") from None
-    unknown = set(raw) - {"method", "trials", "seed", "metric", "params"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown key {sorted(unknown)[0]!r} "
-                          "(allowed: method, trials, seed, metric, params)")
-    grid = raw.get("params") or {}
-    if not isinstance(grid, dict) or not grid or not all(isinstance(v, list) and v for v in grid.values()):
-        raise ConfigError(f"{path}: 'params' must map params.yaml keys to non-empty lists of values")
-    method = raw.get("method", "grid")
-    if method not in ("grid", "random"):
-        raise ConfigError(f"{path}: method {method!r} is not allowed (allowed: grid, random)")
+    settings = parse_settings(SweepSettings, raw, path)
+    grid = settings.params
     combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
-    if method == "random":
-        combos = random.Random(raw.get("seed", 0)).sample(combos, min(raw.get("trials", 12), len(combos)))
-    return Sweep(grid, raw.get("metric"), combos)
+    if settings.method == "random":
+        combos = random.Random(settings.seed).sample(combos, min(settings.trials, len(combos)))
+    return Sweep(grid, settings.metric, combos)
 
 
 def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], track: bool = True) -> SweepResult:
@@ -87,8 +96,6 @@ def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], tr
         rows.append({**{k: _show(v) for k, v in config.items()}, **fitted.metrics})
         log.info("%d/%d %s: %s %.4f", number, len(configured), _describe(config), metric, fitted.metrics[metric])
         tracker.child(_describe(config), params, fitted.metrics)
-    if metric not in rows[0]:
-        raise ConfigError(f"sweep metric {metric!r} is not a metric of a run")
     rows.sort(key=lambda row: row[metric], reverse=True)
     result = SweepResult(rows, comparison_table(rows, list(sweep.grid), metric))
     tracker.finish(rows, result.table, metric)

@@ -204,9 +204,12 @@ def _describe_candidates(article: Article, mentions: list[Mention], gazetteer: G
     total = sum(weight.values()) or 1.0
     ranked_weights = sorted(weight.values(), reverse=True)
     first_title_start = mentions[0].start if mentions and mentions[0].start < body_start else -1
-    context = _Context(text, body_start, gazetteer, by_label, weight, total, ranked_weights,
-                       head_hits, p_level, none_label, len(by_label), first_title_start, article.proper_noun_starts,
-                       sum(1 for m in mentions if body_start <= m.start < body_start + _READ_CHARS))
+    context = _Context(
+        text=text, body_start=body_start, gazetteer=gazetteer, by_label=by_label, weight=weight, total=total,
+        ranked_weights=ranked_weights, head_hits=head_hits, p_level=p_level, none_label=none_label,
+        n_candidates=len(by_label), first_title_start=first_title_start,
+        proper_starts=article.proper_noun_starts,
+        n_read=sum(1 for m in mentions if body_start <= m.start < body_start + _READ_CHARS))
     return [Candidate(label, context.features(label), ms) for label, ms in by_label.items()]
 
 

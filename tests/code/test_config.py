@@ -1,9 +1,12 @@
+import re
 from pathlib import Path
 
 import pytest
 
-from src.config import PARAMS_FILE, ROOT, SAMPLE_CORPUS, Params, flatten_params, load_params
+from src.config import PARAMS_FILE, ROOT, SAMPLE_CORPUS, Params, flatten_params, load_params, load_taxonomy
 from src.errors import ConfigError
+from src.gazetteer import load_gazetteer
+from src.pipeline import build_pipeline
 
 
 def test_params_yaml_matches_the_defaults():
@@ -39,13 +42,20 @@ def test_overrides_are_typed_and_paths_follow_the_working_directory(tmp_path, mo
     ("model.category.classifier=forest", "allowed: linear_svc, logistic_regression, sgd, complement_nb"),
     ("data.test_size=0.9", "data.test_size: 0.9 is out of range (allowed: 0.05 to 0.5)"),
     ("features.word_ngram=[3, 1]", "features.word_ngram: [3, 1] is not a valid range"),
+    ("features.max_chars=10", "features.max_chars: 10 is out of range"),
     ("seed.value=1", "'seed' has no sub-keys"),
     ("C", "write it as key=value"),
 ])
 def test_bad_overrides_name_the_key_and_the_allowed_values(override, message):
-    with pytest.raises(ConfigError, match=None) as error:
+    with pytest.raises(ConfigError, match=re.escape(message)):
         load_params(PARAMS_FILE, [override])
-    assert message in str(error.value)
+
+
+@pytest.mark.parametrize("value, expected", [("5000", 5000), ("null", None)])
+def test_the_article_length_limit_reaches_the_tokenizer(value, expected):
+    params = load_params(PARAMS_FILE, [f"features.max_chars={value}"])
+    pipeline = build_pipeline(params, load_taxonomy(), load_gazetteer())
+    assert pipeline.named_steps["tokens"].max_chars == expected
 
 
 def test_bad_yaml_file_is_reported_with_its_name(tmp_path):

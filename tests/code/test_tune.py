@@ -24,6 +24,11 @@ def test_grid_and_random_configurations(tmp_path):
     ("params:\n  model.category.C: 0.1\n", "non-empty lists"),
     ("method: bayes\nparams:\n  model.category.C: [1]\n", "allowed: grid, random"),
     ("budget: 3\nparams:\n  model.category.C: [1]\n", "unknown key 'budget'"),
+    ("- model.category.C\n", "expected a mapping"),
+    ("method: grid\n", "non-empty lists"),
+    ("trials: many\nparams:\n  model.category.C: [1]\n", "trials: expected int"),
+    ("trials: 0\nparams:\n  model.category.C: [1]\n", "trials: 0"),
+    ("metric: f1\nparams:\n  model.category.C: [1]\n", "metric: 'f1' is not allowed"),
 ])
 def test_bad_sweep_files_are_explained(tmp_path, spec, message):
     with pytest.raises(ConfigError, match=message):

@@ -12,7 +12,7 @@ def tag(model, title, text):
     return predict_texts(model, [(title, text)])[0]
 
 
-def test_finds_a_government_it_never_saw_in_training(fitted_model, sample_frame):
+def test_finds_a_government_it_never_saw_in_training(fitted_model):
     assert HELD_OUT not in set(fitted_model[-1].municipality_.head_names_.values())
     record = tag(fitted_model, "연천군, 전곡읍 어르신 무료 이동목욕 서비스",
                  "연천군(군수 홍길동)은 전곡읍과 백학면 거동이 불편한 어르신을 찾아가는 이동목욕 서비스를 "

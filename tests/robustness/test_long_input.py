@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 
 from src import predict
 from src.features import MAX_CHARS, KiwiTokenizer
@@ -20,14 +19,6 @@ def test_tokenizer_cuts_title_and_text_to_max_chars():
     assert long_text.title == "제목" and long_text.text == (PARAGRAPH * 10)[:48]
     assert len(long_title.title) == 50 and long_title.text == ""
     assert KiwiTokenizer().max_chars == MAX_CHARS == 20_000
-
-
-def test_models_saved_before_the_limit_get_the_default():
-    state = pickle.loads(pickle.dumps(KiwiTokenizer())).__getstate__()
-    del state["max_chars"]
-    restored = KiwiTokenizer.__new__(KiwiTokenizer)
-    restored.__setstate__(state)
-    assert restored.max_chars == MAX_CHARS
 
 
 def test_predict_warns_once_per_cut_article_and_still_tags_it(fitted_model_dir, write, capsys):
