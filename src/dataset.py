@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 REQUIRED_FIELDS = ("uid", "title", "text", "category", "municipality")
 CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipality")
 OPTIONAL_COLUMNS = ("source_set",)
+_LABEL_COLUMNS = ("category", "category_alt", "municipality")
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 _SNIFF_BYTES = 1 << 16
+_CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default, 131,072 characters, is a long article
 _ENCODINGS = ("utf-8-sig", "cp949")  # sniffed in this order
 _UNDECODED = re.compile("[\udc80-\udcff]")  # what `surrogateescape` makes of undecodable bytes
 
@@ -213,6 +215,8 @@ class _RecordChecker:
             raise RecordError("wrong type", f"uid {record['uid']}: {wrong or 'uid is not text or a number'}")
         row = {c: as_text(record.get(c)) for c in (*CORPUS_COLUMNS, *OPTIONAL_COLUMNS) if c in record}
         row.setdefault("category_alt", "")
+        for name in _LABEL_COLUMNS:  # a spreadsheet's stray spaces are not part of a label
+            row[name] = row[name].strip()
         if not row.get("text", "").strip():
             raise RecordError("empty text", f"uid {row['uid']}: empty text")
         self._check_labels(row)
@@ -274,6 +278,7 @@ def _iter_jsonl(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordEr
 def _iter_csv(stream: io.TextIOWrapper, path: Path,
               required: Sequence[str]) -> Iterator[tuple[int, dict | RecordError]]:
     """Records by the line they start on; after broken quoting the reader goes on at the next line."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(stream, strict=True)
     try:
         header = next(reader)

@@ -100,11 +100,21 @@ class KiwiTokenizer(TransformerMixin, BaseEstimator):
         n_title = sum(1 for tag in analysis.tags[:analysis.n_title] if tag in keep)
         return tuple(kept[:n_title] * self.title_weight + kept[n_title:])
 
-    def _analyze(self, pairs: list[tuple[str, str]]) -> Iterable[_Analysis]:
+    def is_cached(self, X) -> bool:
+        """Whether the analyses of these articles are in the cache, so that `transform` runs no kiwipiepy."""
+        path = self._cache_path([_cut(pair, self.max_chars) for pair in as_pairs(X)])
+        return path is not None and path.exists()
+
+    def _cache_path(self, pairs: list[tuple[str, str]]) -> Path | None:
         if self.cache_dir is None:
-            return self._analyze_uncached(pairs)  # lazily: each analysis is dropped once selected
+            return None
         settings = f"default={self.default_dict} typo={self.typo_dict} multi={self.multi_word_dict}"
-        path = Path(self.cache_dir) / f"kiwi-{_corpus_key(settings, pairs)}.joblib"
+        return Path(self.cache_dir) / f"kiwi-{_corpus_key(settings, pairs)}.joblib"
+
+    def _analyze(self, pairs: list[tuple[str, str]]) -> Iterable[_Analysis]:
+        path = self._cache_path(pairs)
+        if path is None:
+            return self._analyze_uncached(pairs)  # lazily: each analysis is dropped once selected
         if path.exists():
             return [_unpack(packed) for packed in joblib.load(path)]
         analyses = list(self._analyze_uncached(pairs))

@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import sys
+from collections import Counter
 from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -51,6 +52,9 @@ def _tag(args: argparse.Namespace) -> int:
         raise UsageError("--output goes with --input")
     if args.output and args.output.resolve() == args.input.resolve():
         raise UsageError("--output would overwrite --input: give another file")
+    if args.output and args.output.suffix.lower() in (".csv", ".parquet"):
+        raise UsageError(f"--output writes JSON Lines (one object per record): name it .jsonl, "
+                         f"not {args.output.suffix}")
     records = [name for name in args.files if Path(name).suffix.lower() in SUFFIXES]
     if records:
         raise UsageError(f"{records[0]}: a file of records goes with --input (article files are .txt)")
@@ -96,19 +100,28 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     an interrupted run leaves only whole lines behind."""
     from tqdm import tqdm
 
-    seen = failed = 0
-    with _output(args.output) as write, tqdm(desc="tagging", unit="article", disable=None,
-                                             file=sys.stderr) as progress:
-        for chunk in _chunks(iter_records(args.input, required=("text",)), BATCH_SIZE):
-            results = tag_records(model, args.input.name, chunk, args.top_k)
-            write("".join(_json_line(result) + "\n" for result in results))
-            seen, failed = seen + len(chunk), failed + sum("error" in result for result in results)
-            progress.update(len(chunk))
-    if not seen:
+    tally = Counter()
+    try:
+        with _output(args.output) as write, tqdm(desc="tagging", unit="article", disable=None,
+                                                 file=sys.stderr) as progress:
+            for chunk in _chunks(iter_records(args.input, required=("text",)), BATCH_SIZE):
+                results = tag_records(model, args.input.name, chunk, args.top_k)
+                write("".join(_json_line(result) + "\n" for result in results))
+                tally.update(written=len(results), failed=sum("error" in r for r in results),
+                             no_uid=sum(not as_text(r["uid"]) and "error" not in r for r in results))
+                progress.update(len(chunk))
+    except KeyboardInterrupt:
+        print(f"{tally['written']:,} record(s) were written before the interruption: "
+              f"{args.output or 'the output'} is incomplete", file=sys.stderr)
+        raise
+    if not tally["written"]:
         raise DataError(f"{args.input}: no records to tag")
-    if failed:
-        print(f"{failed} record(s) could not be tagged: see their \"error\" field", file=sys.stderr)
-    return 1 if failed else 0
+    if tally["no_uid"]:
+        print(f"warning: {tally['no_uid']} record(s) have no uid: the output keeps the input's order, "
+              "one line per record", file=sys.stderr)
+    if tally["failed"]:
+        print(f"{tally['failed']} record(s) could not be tagged: see their \"error\" field", file=sys.stderr)
+    return 1 if tally["failed"] else 0
 
 
 def tag_records(model: Any, source: str, numbered: list[tuple[int, dict | RecordError]],

@@ -12,8 +12,9 @@ import pandas as pd
 
 
 class TaggerModel(mlflow.pyfunc.PythonModel):
-    """A frame of `title`, `text` (and optionally `uid`) → one record per row, checked as
-    `--input` records are: a row without usable text gets an `error` field instead of tags."""
+    """A frame of `text` (and optionally `title`, `uid`) → one record per row, checked as
+    `--input` records are: a row without usable text gets an `error` field instead of tags, and
+    a row's `uid` is echoed back."""
 
     def load_context(self, context) -> None:
         from src.persistence import load_model
@@ -21,11 +22,12 @@ class TaggerModel(mlflow.pyfunc.PythonModel):
         self.model, _ = load_model(Path(context.artifacts["model_dir"]))
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> list[dict[str, Any]]:
+        from src.dataset import as_text
         from src.predict import tag_records
 
         results = tag_records(self.model, "row", list(enumerate(model_input.to_dict("records"), start=1)))
-        if "uid" not in model_input.columns:
-            for result in results:
+        for result in results:
+            if not as_text(result.get("uid")):  # a row sent without one
                 del result["uid"]
         return results
 

@@ -49,7 +49,7 @@ def log_training_run(
             python_model=str(ROOT / "src" / "pyfunc_model.py"),
             artifacts={"model_dir": str(model_dir)},
             code_paths=[str(ROOT / "src")],
-            signature=mlflow.models.infer_signature(input_example, output_example),
+            signature=_signature(input_example, output_example),
             input_example=input_example,
             pip_requirements=_pip_requirements(model_dir),
             registered_model_name=registered_model,
@@ -81,6 +81,10 @@ class SweepTracker:
             mlflow.log_metrics({f"best_{metric}": rows[0][metric]})
         finally:
             mlflow.end_run()
+
+    def abandon(self, interrupted: bool) -> None:
+        """End the parent run as stopped by the user or failed, not finished."""
+        mlflow.end_run(status="KILLED" if interrupted else "FAILED")
 
 
 def champion_uri(name: str) -> str:
@@ -190,6 +194,16 @@ def _sqlite_file() -> Path | None:
 def _param_value(value: Any) -> str:
     text = ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
     return text[:_PARAM_VALUE_LIMIT]
+
+
+def _signature(input_example: Any, output_example: list[dict[str, Any]]) -> mlflow.models.ModelSignature:
+    """Rows need `text` only, as `--input` records do; values of any type reach the model, which
+    answers a row whose title or text is not text with an `error`, as `--input` does."""
+    from mlflow.types.schema import AnyType, ColSpec, Schema
+
+    inputs = Schema([ColSpec(AnyType(), "uid", required=False), ColSpec(AnyType(), "title", required=False),
+                     ColSpec(AnyType(), "text")])
+    return mlflow.models.ModelSignature(inputs, mlflow.models.infer_signature(input_example, output_example).outputs)
 
 
 def _pip_requirements(model_dir: Path) -> list[str]:

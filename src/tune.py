@@ -91,11 +91,15 @@ def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], tr
     train_frame, test_frame = load_data(base, taxonomy, gazetteer)
     tracker = _tracker(base, track, len(configured))
     rows = []
-    for number, (config, params) in enumerate(configured, start=1):
-        fitted = fit_and_score(params, taxonomy, gazetteer, train_frame, test_frame)
-        rows.append({**{k: _show(v) for k, v in config.items()}, **fitted.metrics})
-        log.info("%d/%d %s: %s %.4f", number, len(configured), _describe(config), metric, fitted.metrics[metric])
-        tracker.child(_describe(config), params, fitted.metrics)
+    try:
+        for number, (config, params) in enumerate(configured, start=1):
+            fitted = fit_and_score(params, taxonomy, gazetteer, train_frame, test_frame)
+            rows.append({**{k: _show(v) for k, v in config.items()}, **fitted.metrics})
+            log.info("%d/%d %s: %s %.4f", number, len(configured), _describe(config), metric, fitted.metrics[metric])
+            tracker.child(_describe(config), params, fitted.metrics)
+    except BaseException as exc:  # the parent run must not look finished
+        tracker.abandon(interrupted=isinstance(exc, KeyboardInterrupt))
+        raise
     rows.sort(key=lambda row: row[metric], reverse=True)
     result = SweepResult(rows, comparison_table(rows, list(sweep.grid), metric))
     tracker.finish(rows, result.table, metric)
@@ -144,6 +148,9 @@ class _Untracked:
         pass
 
     def finish(self, rows: list[dict], table: str, metric: str) -> None:
+        pass
+
+    def abandon(self, interrupted: bool) -> None:
         pass
 
 

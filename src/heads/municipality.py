@@ -9,6 +9,7 @@ government never seen in training is found as well as a familiar one.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
@@ -297,17 +298,19 @@ def _is_head(mention: Mention) -> bool:
 
 
 def _resolve_homonyms(mentions: list[Mention], gazetteer: Gazetteer) -> list[Mention]:
-    """Narrow a name found in several places (중구, 고성, 중앙동) to the one the place named
-    right before it points at (`부산 중구`, `목포 중앙동`)."""
-    resolved = []
-    for i, mention in enumerate(mentions):
-        if len(mention.labels) > 1:
-            before = resolved[-1] if i else None
-            near = set(before.labels) if before and mention.start - before.end - len(before.follower) <= 2 else set()
-            fits = tuple(label for label in mention.labels if _within(label, near, gazetteer))
-            if fits:
-                mention = mention._replace(labels=fits)
-        resolved.append(mention)
+    """Narrow a name found in several places (중구, 고성, 중앙동; 광주시, which names 광주광역시 and
+    경기도 광주시) to the one the place named right before it points at (`부산 중구`, `경기 광주시`).
+    A name read several ways is one mention per way, over the same characters."""
+    resolved: list[Mention] = []
+    for _, same_name in itertools.groupby(mentions, key=lambda m: (m.start, m.end)):
+        readings = list(same_name)
+        if sum(len(m.labels) for m in readings) > 1:
+            before = resolved[-1] if resolved else None
+            near = set(before.labels) if before and readings[0].start - before.end - len(before.follower) <= 2 else set()
+            narrowed = [m._replace(labels=fits) for m in readings
+                        if (fits := tuple(label for label in m.labels if _within(label, near, gazetteer)))]
+            readings = narrowed or readings
+        resolved.extend(readings)
     return resolved
 
 

@@ -156,6 +156,7 @@ def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, t
     empty.write_text("\n", encoding="utf-8")
     model = ["--model", str(fitted_model_dir)]
     assert predict.main([*model, "--input", str(source), "--output", str(source)]) == 2
+    assert predict.main([*model, "--input", str(source), "--output", str(tmp_path / "out.csv")]) == 2
     assert predict.main([*model, "--input", str(tmp_path / "none.jsonl"), "--output", str(out)]) == 3
     assert predict.main([*model, "--input", str(header_only), "--output", str(out)]) == 3
     assert predict.main([*model, "--input", str(empty), "--output", str(out)]) == 3
@@ -163,9 +164,35 @@ def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, t
     assert out.read_text(encoding="utf-8") == "earlier results\n"
     assert capsys.readouterr().err.splitlines() == [
         "error: --output would overwrite --input: give another file",
+        "error: --output writes JSON Lines (one object per record): name it .jsonl, not .csv",
         f"error: {tmp_path / 'none.jsonl'}: No such file or directory",
         f"error: {header_only}: no column text (the columns are: 번호, 제목, 본문)",
         f"error: {empty}: no records to tag"]
+
+
+def test_a_batch_counts_records_without_uid_and_an_interrupted_one_says_what_it_wrote(
+        fitted_model_dir, tmp_path, capsys, monkeypatch):
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    records = [{"id": 1, "text": "연천군보건소는 백학면에서 검진을 한다."}, {"uid": "b", "text": "부산 중구는 점검을 한다."}]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    command = ["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]
+    assert predict.main(command) == 0
+    assert "warning: 1 record(s) have no uid: the output keeps the input's order" in capsys.readouterr().err
+
+    tag, calls = predict.tag_records, []
+
+    def interrupted_at_the_second_chunk(*args):
+        calls.append(args)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return tag(*args)
+
+    monkeypatch.setattr(predict, "BATCH_SIZE", 1)
+    monkeypatch.setattr(predict, "tag_records", interrupted_at_the_second_chunk)
+    assert predict.main(command) == 130
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+    assert capsys.readouterr().err.endswith(
+        f"1 record(s) were written before the interruption: {out} is incomplete\ninterrupted\n")
 
 
 def test_usage_and_model_errors_exit_cleanly(tmp_path, capsys):
@@ -218,6 +245,8 @@ def test_served_model_answers_invocations(trained):
                 {"title": "연천군, 백학면 건강검진", "text": "연천군보건소는 백학면에서 건강검진을 한다."},
                 {"title": "부산 중구 화재 점검", "text": "부산 중구는 광복동 상가에서 화재 안전점검을 한다."},
                 {"title": "제목만 있는 기사", "text": ""},
+                {"uid": "a-4", "text": "연천군보건소는 백학면에서 건강검진을 한다."},
+                {"uid": 5, "text": 12345},
             ]}, ensure_ascii=False).encode()
             request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=body,
                                              headers={"Content-Type": "application/json"})
@@ -225,7 +254,9 @@ def test_served_model_answers_invocations(trained):
         finally:
             server.terminate()
             server.wait(timeout=30)
-    assert [a.get("municipality") for a in answer] == ["경기도 연천군", "부산광역시 중구", None]
+    assert [a.get("municipality") for a in answer] == ["경기도 연천군", "부산광역시 중구", None, "경기도 연천군", None]
     assert {"category", "category_score", "category_top", "municipality_code", "municipality_score",
             "evidence", "low_confidence"} <= set(answer[0]) and "uid" not in answer[0]
     assert answer[2] == {"error": "row:3: empty text"}
+    assert answer[3]["uid"] == "a-4"
+    assert answer[4] == {"uid": 5, "error": "row:5: field text is int, not text"}

@@ -28,6 +28,12 @@ def test_good_jsonl_loads_with_its_columns(write):
     assert report.kept == 2 and not report.skipped
 
 
+def test_spaces_around_a_label_are_not_part_of_it(write):
+    spaced = record("a1", category="health ", category_alt=" welfare", municipality=" 경기도 연천군 ")
+    frame, _ = load_corpus(write("c.jsonl", jsonl(spaced)), CATEGORIES, PLACES)
+    assert frame.loc[0, ["category", "category_alt", "municipality"]].tolist() == ["health", "welfare", "경기도 연천군"]
+
+
 BAD_RECORDS = {
     "malformed line": '{"uid": "b1", "title": ',
     "missing field": json.dumps({"uid": "b1", "title": "t", "text": "본문", "category": "health"}),
@@ -90,6 +96,14 @@ def test_csv_in_cp949_and_broken_quoting(write):
     broken = write("b.csv", header + good + 'a2,제목,"닫히지 않은 따옴표,health,,없음\n')
     with pytest.raises(DataError, match=r"b\.csv:\d+: broken CSV quoting"):
         load_corpus(broken, CATEGORIES, PLACES)
+
+
+def test_a_csv_field_longer_than_the_csv_modules_default_limit_is_read_whole(write):
+    header = "uid,title,text,category,category_alt,municipality\n"
+    long_text = "연천군은 건강검진을 한다. " * 20_000
+    path = write("long.csv", f'{header}a1,제목,"{long_text}",health,,경기도 연천군\na2,제목,짧은 글,health,,없음\n')
+    frame, _ = load_corpus(path, CATEGORIES, PLACES)
+    assert list(frame["uid"]) == ["a1", "a2"] and frame.loc[0, "text"] == long_text
 
 
 def test_parquet_and_unsupported_type(tmp_path):

@@ -38,7 +38,10 @@ def test_pickles_without_its_kiwi_and_rebuilds_it():
 
 
 def test_cache_is_reused_across_tag_choices(tmp_path, monkeypatch):
+    assert not KiwiTokenizer(cache_dir=tmp_path).is_cached(PAIRS)
     KiwiTokenizer(cache_dir=tmp_path).transform(PAIRS)
+    assert KiwiTokenizer(pos_tags=("NNG",), cache_dir=tmp_path).is_cached(PAIRS)
+    assert not KiwiTokenizer(cache_dir=None).is_cached(PAIRS)
     assert len(list(tmp_path.glob("kiwi-*.joblib"))) == 1
 
     def fail(self, pairs):

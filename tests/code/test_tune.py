@@ -59,3 +59,21 @@ def test_sweep_logs_children_under_a_parent_with_the_table(tmp_path, monkeypatch
     assert sorted(r.data.params["model.category.C"] for r in children) == ["0.3", "1.0"]
     assert "best_category_macro_f1" in parent.data.metrics
     assert {a.path for a in client.list_artifacts(parent.info.run_id)} >= {"sweep_results.md"}
+
+
+def test_an_interrupted_sweep_leaves_its_parent_run_marked_killed(tmp_path, monkeypatch):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tune, "fit_and_score", interrupted)
+    sweep = write_sweep(tmp_path, "params:\n  model.category.C: [0.3, 1.0]\n")
+    assert tune.main([str(sweep), "data.cache_dir=null"]) == 130
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    (parent,) = client.search_runs([client.get_experiment_by_name("local-news-tagger").experiment_id])
+    assert parent.data.tags["kind"] == "sweep" and parent.info.status == "KILLED"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from src.heads.municipality import MunicipalityTagger, _learn_head_names
+from src.heads.municipality import MunicipalityTagger, _learn_head_names, _resolve_homonyms
 from src.predict import predict_texts
 from tests.conftest import HELD_OUT
 
@@ -43,6 +43,17 @@ def test_finds_a_government_it_never_saw_in_training(fitted_model):
 ])
 def test_homonyms_are_resolved_from_context(fitted_model, title, text, expected):
     assert tag(fitted_model, title, text)["municipality"] == expected
+
+
+def test_a_name_read_as_two_governments_is_narrowed_by_the_place_before_it(gazetteer):
+    """광주시 is 경기도 광주시's name and also what 광주광역시 calls itself: one name, two readings."""
+    def readings(text):
+        return [label for m in _resolve_homonyms(gazetteer.find_mentions(text), gazetteer)
+                if m.surface == "광주시" for label in m.labels]
+
+    assert sorted(readings("광주시는 축제를 연다.")) == ["경기도 광주시", "광주광역시"]
+    assert readings("경기 광주시는 축제를 연다.") == ["경기도 광주시"]
+    assert readings("광주광역시 광주시청 앞") == ["광주광역시"]
 
 
 def test_province_as_actor_gets_the_province(fitted_model):
