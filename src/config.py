@@ -118,6 +118,10 @@ class MunicipalityParams:
 class ModelParams:
     category: CategoryParams = field(default_factory=CategoryParams)
     municipality: MunicipalityParams = field(default_factory=MunicipalityParams)
+    n_jobs: int = 2
+
+    def __post_init__(self):
+        _check_range("model.n_jobs", self.n_jobs, 1, 2)
 
 
 TOP_K_RANGE = (1, 10)

@@ -41,5 +41,5 @@ def build_pipeline(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> 
         random_state=params.seed,
     )
     heads = TwoHeads(category, municipality, low_confidence=params.predict.low_confidence,
-                     top_k=params.predict.top_k)
+                     top_k=params.predict.top_k, n_jobs=params.model.n_jobs)
     return Pipeline([("tokens", tokenizer), ("tag", heads)])

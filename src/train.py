@@ -58,9 +58,13 @@ class TrainingResult:
             f"{m['municipality_none_precision']:>10.3f}{m['municipality_none_recall']:>8.3f}",
             f"  per-category F1: {per_class}",
             f"trained on {self.n_train} articles in {m['train_seconds']:.1f} s "
-            f"({m['tokens_per_second']:,.0f} tokens/s); model in {self.model_dir}"
+            f"({self._tokens()}); model in {self.model_dir}"
             + (f"; MLflow run {self.run_id}" if self.run_id else ""),
         ])
+
+    def _tokens(self) -> str:
+        speed = self.metrics.get("tokens_per_second")
+        return "morphemes from the cache" if speed is None else f"{speed:,.0f} tokens/s"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

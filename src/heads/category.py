@@ -62,7 +62,8 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
         self.word_names_ = self.features_.transformer_list[0][1].get_feature_names_out()
         self.none_detector_ = None
         if (~fits).any():
-            self.none_detector_ = LogisticRegression(class_weight="balanced", solver="liblinear")
+            self.none_detector_ = LogisticRegression(class_weight="balanced", solver="liblinear",
+                                                     random_state=self.random_state)
             self.none_detector_.fit(features, ~fits)
         return self
 
@@ -125,7 +126,7 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
 
     def _base_classifier(self):
         if self.classifier == "linear_svc":
-            return LinearSVC(C=self.C, class_weight=self.class_weight)
+            return LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
         if self.classifier == "logistic_regression":
             return LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000)
         if self.classifier == "sgd":

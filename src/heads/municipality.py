@@ -181,7 +181,8 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
             model = DummyClassifier(strategy="prior").fit(features, target)
             self.level_text_ = make_pipeline(vectorizer, model)
             return model.predict_proba(features)
-        model = OneVsRestClassifier(LogisticRegression(C=self.level_text_C, solver="liblinear"))
+        model = OneVsRestClassifier(LogisticRegression(C=self.level_text_C, solver="liblinear",
+                                                       random_state=self.random_state))
         self.level_text_ = make_pipeline(vectorizer, model.fit(features, target))
         cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
         return cross_val_predict(model, features, target, cv=cv, method="predict_proba")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -15,19 +16,22 @@ class TwoHeads(BaseEstimator):
     """Fits and applies both heads; `y` has two columns: category, municipality.
 
     An answer is flagged `low_confidence` when the category's probability is under
-    `low_confidence`, or when the article more likely fits no category at all.
+    `low_confidence`, or when the article more likely fits no category at all. With `n_jobs=2`
+    the heads, which share nothing, are fitted side by side in two processes.
     """
 
-    def __init__(self, category, municipality, low_confidence=0.5, top_k=3):
+    def __init__(self, category, municipality, low_confidence=0.5, top_k=3, n_jobs=1):
         self.category = category
         self.municipality = municipality
         self.low_confidence = low_confidence
         self.top_k = top_k
+        self.n_jobs = n_jobs
 
     def fit(self, X: list[Article], y):
         y = np.asarray(y, dtype=object).reshape(len(X), -1)
-        self.category_ = clone(self.category).fit(X, y[:, 0])
-        self.municipality_ = clone(self.municipality).fit(X, y[:, 1])
+        heads = (clone(self.category), clone(self.municipality))
+        self.category_, self.municipality_ = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit)(head, X, y[:, column]) for column, head in enumerate(heads))
         return self
 
     def predict(self, X: list[Article]) -> np.ndarray:
@@ -55,3 +59,7 @@ class TwoHeads(BaseEstimator):
             "evidence": {"category": words, "municipality": place["evidence"]},
             "low_confidence": bool(row[order[0]] < self.low_confidence or none > 0.5),
         } for row, order, none, words, place in zip(proba, ranked, fits_none, terms, places)]
+
+
+def _fit(estimator, X, y):
+    return estimator.fit(X, y)

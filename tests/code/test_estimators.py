@@ -49,3 +49,12 @@ def test_contract(data, gazetteer, which):
     assert len(predicted) == len(articles)
     restored = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(restored.predict(articles), predicted)
+
+
+def test_heads_fitted_side_by_side_answer_as_when_fitted_in_turn(data, gazetteer):
+    articles, y = data
+    _, both, _ = heads(gazetteer)[2]
+    in_turn = clone(both).set_params(n_jobs=1).fit(articles, y)
+    side_by_side = clone(both).set_params(n_jobs=2).fit(articles, y)
+    np.testing.assert_array_equal(side_by_side.predict(articles), in_turn.predict(articles))
+    assert side_by_side.describe(articles) == in_turn.describe(articles)

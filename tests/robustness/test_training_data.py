@@ -200,3 +200,11 @@ def test_a_corpus_with_a_single_municipality_label_still_trains_a_usable_model(t
     model, _ = load_model(tmp_path / "model")
     (record,) = predict_texts(model, [("연천군, 제설 장비 점검", "연천군은 겨울철 제설 장비를 점검했다.")])
     assert record["municipality"] in (*load_gazetteer().labels, "없음") and 0 <= record["municipality_score"] <= 1
+
+
+def test_a_training_run_from_cached_morphemes_says_so(tmp_path, capsys):
+    corpus, cache = slice_of_sample(4), f"data.cache_dir={tmp_path / 'cache'}"
+    assert run_train(tmp_path, corpus, cache) == 0
+    assert " tokens/s); model in " in capsys.readouterr().out
+    assert run_train(tmp_path, corpus, cache) == 0
+    assert "(morphemes from the cache); model in " in capsys.readouterr().out
