@@ -187,7 +187,10 @@ def download_wheel(dest: Path) -> Path:
 
 
 def verify_wheel(path: Path) -> None:
-    actual = sha256_of(path)
+    try:
+        actual = sha256_of(path)
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
     if actual != WHEEL_SHA256:
         raise DataError(f"{path.name}: sha256 {actual} does not match the pinned {WHEEL_SHA256}")
 

@@ -202,14 +202,13 @@ def load_params(path: Path | None = PARAMS_FILE, overrides: typing.Sequence[str]
     return _build(Params, merged, "", Path.cwd())
 
 
-def parse_settings(cls: type, raw: Any, source: Path) -> Any:
-    """A settings dataclass from a YAML mapping read from `source`, checked as `params.yaml` is."""
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: expected a mapping of {', '.join(typing.get_type_hints(cls))}")
+def load_settings(cls: type, path: Path) -> Any:
+    """A settings dataclass from a YAML file, checked as `params.yaml` is."""
+    raw = _read_yaml(path)
     try:
-        return _build(cls, raw, "", source.parent)
+        return _build(cls, raw, "", path.parent)
     except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        raise ConfigError(f"{path}: {exc}") from None
 
 
 def flatten_params(params: Params) -> dict[str, Any]:
@@ -238,6 +237,8 @@ def _read_yaml(path: Path) -> dict:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not UTF-8 text") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:

@@ -111,8 +111,7 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
                              no_uid=sum(not as_text(r["uid"]) and "error" not in r for r in results))
                 progress.update(len(chunk))
     except KeyboardInterrupt:
-        print(f"{tally['written']:,} record(s) were written before the interruption: "
-              f"{args.output or 'the output'} is incomplete", file=sys.stderr)
+        print(_interrupted(tally["written"], args.output), file=sys.stderr)
         raise
     if not tally["written"]:
         raise DataError(f"{args.input}: no records to tag")
@@ -152,6 +151,12 @@ def _predict_named(model: Any, named: list[tuple[str, tuple[str, str]]], top_k: 
             print(f"warning: {name}: {len(title) + len(text):,} characters, only the first {limit:,} "
                   "are tagged", file=sys.stderr)
     return predict_texts(model, [article for _, article in named], top_k)
+
+
+def _interrupted(written: int, output: Path | None) -> str:
+    if not written:
+        return "no records were written" + (f": {output} is as it was" if output else "")
+    return f"{written:,} record(s) were written before the interruption: {output or 'the output'} is incomplete"
 
 
 def _json_line(record: dict) -> str:

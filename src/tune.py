@@ -28,7 +28,7 @@ from typing import Any, Literal, Optional, Sequence
 
 import yaml
 
-from src.config import PARAMS_FILE, Params, RankingMetric, load_params, load_taxonomy, parse_settings
+from src.config import PARAMS_FILE, Params, RankingMetric, load_params, load_settings, load_taxonomy
 from src.cli import run
 from src.errors import ConfigError
 from src.gazetteer import load_gazetteer
@@ -43,14 +43,16 @@ class SweepSettings:
 
     params: dict = field(default_factory=dict)
     method: Literal["grid", "random"] = "grid"
-    trials: int = 12
+    trials: Optional[int] = None  # method random: how many configurations (default 12)
     seed: int = 0
     metric: Optional[RankingMetric] = None  # defaults to the params' tracking.champion_metric
 
     def __post_init__(self):
         if not self.params or not all(isinstance(v, list) and v for v in self.params.values()):
             raise ConfigError("'params' must map params.yaml keys to non-empty lists of values")
-        if self.trials < 1:
+        if self.trials is not None and self.method != "random":
+            raise ConfigError("trials goes with method: random (a grid runs every configuration)")
+        if self.trials is not None and self.trials < 1:
             raise ConfigError(f"trials: {self.trials} is not a number of configurations")
 
 
@@ -69,15 +71,11 @@ class SweepResult:
 
 def load_sweep(path: Path) -> Sweep:
     """Read and check a sweep file; the configurations are worked out here."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read sweep file {path}: {exc}") from None
-    settings = parse_settings(SweepSettings, raw, path)
+    settings = load_settings(SweepSettings, path)
     grid = settings.params
     combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     if settings.method == "random":
-        combos = random.Random(settings.seed).sample(combos, min(settings.trials, len(combos)))
+        combos = random.Random(settings.seed).sample(combos, min(settings.trials or 12, len(combos)))
     return Sweep(grid, settings.metric, combos)
 
 

@@ -303,15 +303,18 @@ def _resolve_homonyms(mentions: list[Mention], gazetteer: Gazetteer) -> list[Men
     경기도 광주시) to the one the place named right before it points at (`부산 중구`, `경기 광주시`).
     A name read several ways is one mention per way, over the same characters."""
     resolved: list[Mention] = []
+    previous: list[Mention] = []  # every reading of the name before
     for _, same_name in itertools.groupby(mentions, key=lambda m: (m.start, m.end)):
         readings = list(same_name)
-        if sum(len(m.labels) for m in readings) > 1:
-            before = resolved[-1] if resolved else None
-            near = set(before.labels) if before and readings[0].start - before.end - len(before.follower) <= 2 else set()
-            narrowed = [m._replace(labels=fits) for m in readings
-                        if (fits := tuple(label for label in m.labels if _within(label, near, gazetteer)))]
-            readings = narrowed or readings
+        if sum(len(m.labels) for m in readings) > 1 and previous:
+            before = previous[0]
+            if readings[0].start - before.end - len(before.follower) <= 2:
+                near = {label for m in previous for label in m.labels}
+                narrowed = [m._replace(labels=fits) for m in readings
+                            if (fits := tuple(label for label in m.labels if _within(label, near, gazetteer)))]
+                readings = narrowed or readings
         resolved.extend(readings)
+        previous = readings
     return resolved
 
 

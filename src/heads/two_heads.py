@@ -9,7 +9,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from src.features import Article
 
-__all__ = ["TwoHeads"]
+__all__ = ["PARALLEL_FROM", "TwoHeads"]
+
+PARALLEL_FROM = 2000  # training articles
 
 
 class TwoHeads(BaseEstimator):
@@ -17,7 +19,8 @@ class TwoHeads(BaseEstimator):
 
     An answer is flagged `low_confidence` when the category's probability is under
     `low_confidence`, or when the article more likely fits no category at all. With `n_jobs=2`
-    the heads, which share nothing, are fitted side by side in two processes.
+    the heads, which share nothing, are fitted side by side in two processes (from
+    `PARALLEL_FROM` articles; on fewer, starting the second process costs more than it saves).
     """
 
     def __init__(self, category, municipality, low_confidence=0.5, top_k=3, n_jobs=1):
@@ -30,9 +33,14 @@ class TwoHeads(BaseEstimator):
     def fit(self, X: list[Article], y):
         y = np.asarray(y, dtype=object).reshape(len(X), -1)
         heads = (clone(self.category), clone(self.municipality))
-        self.category_, self.municipality_ = Parallel(n_jobs=self.n_jobs)(
+        n_jobs = self.n_jobs if len(X) >= PARALLEL_FROM else 1
+        self.category_, self.municipality_ = Parallel(n_jobs=n_jobs)(
             delayed(_fit)(head, X, y[:, column]) for column, head in enumerate(heads))
         return self
+
+    def __setstate__(self, state: dict) -> None:
+        state.setdefault("n_jobs", 1)  # saved before the heads could be fitted side by side
+        super().__setstate__(state)
 
     def predict(self, X: list[Article]) -> np.ndarray:
         """One row per article: `[category, municipality]`."""

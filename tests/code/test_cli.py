@@ -193,6 +193,11 @@ def test_a_batch_counts_records_without_uid_and_an_interrupted_one_says_what_it_
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
     assert capsys.readouterr().err.endswith(
         f"1 record(s) were written before the interruption: {out} is incomplete\ninterrupted\n")
+    calls.clear()
+    calls.append("the first chunk is the one interrupted now")
+    assert predict.main(command) == 130
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+    assert capsys.readouterr().err.endswith(f"no records were written: {out} is as it was\ninterrupted\n")
 
 
 def test_usage_and_model_errors_exit_cleanly(tmp_path, capsys):
@@ -260,3 +265,16 @@ def test_served_model_answers_invocations(trained):
     assert answer[2] == {"error": "row:3: empty text"}
     assert answer[3]["uid"] == "a-4"
     assert answer[4] == {"uid": 5, "error": "row:5: field text is int, not text"}
+
+
+def test_served_rows_keep_whole_number_uids_beside_rows_without_one(fitted_model):
+    import pandas as pd
+
+    from src.pyfunc_model import TaggerModel
+
+    served = TaggerModel()
+    served.model = fitted_model
+    rows = pd.DataFrame([{"uid": 5, "text": "연천군보건소는 백학면에서 건강검진을 한다."},
+                         {"text": "부산 중구는 광복동 상가에서 화재 안전점검을 한다."}])  # uid becomes 5.0, NaN
+    first, second = served.predict(None, rows)
+    assert first["uid"] == 5 and isinstance(first["uid"], int) and "uid" not in second

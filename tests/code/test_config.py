@@ -66,6 +66,9 @@ def test_bad_yaml_file_is_reported_with_its_name(tmp_path):
     path.write_text("data: [unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="is not valid YAML"):
         load_params(path)
+    path.write_bytes("seed: 1  # 설정\n".encode("cp949"))
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        load_params(path)
 
 
 def test_flatten_params_gives_one_entry_per_setting():

@@ -10,6 +10,7 @@ from sklearn.exceptions import NotFittedError
 from src.features import KiwiTokenizer
 from src.heads.category import CategoryClassifier
 from src.heads.municipality import MunicipalityTagger
+from src.heads import two_heads
 from src.heads.two_heads import TwoHeads
 
 
@@ -51,10 +52,21 @@ def test_contract(data, gazetteer, which):
     np.testing.assert_array_equal(restored.predict(articles), predicted)
 
 
-def test_heads_fitted_side_by_side_answer_as_when_fitted_in_turn(data, gazetteer):
+def test_heads_fitted_side_by_side_answer_as_when_fitted_in_turn(data, gazetteer, monkeypatch):
     articles, y = data
+    monkeypatch.setattr(two_heads, "PARALLEL_FROM", 1)  # this corpus is small
     _, both, _ = heads(gazetteer)[2]
     in_turn = clone(both).set_params(n_jobs=1).fit(articles, y)
     side_by_side = clone(both).set_params(n_jobs=2).fit(articles, y)
     np.testing.assert_array_equal(side_by_side.predict(articles), in_turn.predict(articles))
     assert side_by_side.describe(articles) == in_turn.describe(articles)
+
+
+def test_a_model_saved_before_the_n_jobs_parameter_loads_with_it(data, gazetteer):
+    articles, y = data
+    _, both, _ = heads(gazetteer)[2]
+    state = clone(both).__getstate__()
+    del state["n_jobs"]
+    restored = TwoHeads.__new__(TwoHeads)
+    restored.__setstate__(state)
+    assert restored.get_params()["n_jobs"] == 1

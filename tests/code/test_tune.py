@@ -26,8 +26,10 @@ def test_grid_and_random_configurations(tmp_path):
     ("budget: 3\nparams:\n  model.category.C: [1]\n", "unknown key 'budget'"),
     ("- model.category.C\n", "expected a mapping"),
     ("method: grid\n", "non-empty lists"),
-    ("trials: many\nparams:\n  model.category.C: [1]\n", "trials: expected int"),
-    ("trials: 0\nparams:\n  model.category.C: [1]\n", "trials: 0"),
+    ("method: random\ntrials: many\nparams:\n  model.category.C: [1]\n", "trials: expected int"),
+    ("method: random\ntrials: 0\nparams:\n  model.category.C: [1]\n", "trials: 0"),
+    ("trials: 3\nparams:\n  model.category.C: [1]\n", "trials goes with method: random"),
+    ("params: [unclosed\n", "is not valid YAML"),
     ("metric: f1\nparams:\n  model.category.C: [1]\n", "metric: 'f1' is not allowed"),
 ])
 def test_bad_sweep_files_are_explained(tmp_path, spec, message):

@@ -54,6 +54,9 @@ def test_a_name_read_as_two_governments_is_narrowed_by_the_place_before_it(gazet
     assert sorted(readings("광주시는 축제를 연다.")) == ["경기도 광주시", "광주광역시"]
     assert readings("경기 광주시는 축제를 연다.") == ["경기도 광주시"]
     assert readings("광주광역시 광주시청 앞") == ["광주광역시"]
+    district = [m.labels for m in _resolve_homonyms(gazetteer.find_mentions("광주시 북구는"), gazetteer)
+                if m.surface == "북구"]
+    assert district == [("광주광역시 북구",)]  # either reading of 광주시 may qualify the next name
 
 
 def test_province_as_actor_gets_the_province(fitted_model):
