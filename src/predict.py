@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
+import io
 import json
 import sys
 from collections import Counter
@@ -29,6 +31,9 @@ from src.errors import DataError, UsageError
 from src.persistence import load_model
 
 BATCH_SIZE = 256
+CSV_COLUMNS = ("uid", "category", "category_score", "municipality", "municipality_code", "municipality_sido",
+               "municipality_score", "low_confidence", "category_none_score", "category_top",
+               "municipality_top", "evidence", "error")  # lists and objects as JSON text
 
 
 def predict_texts(model: Any, articles: Sequence[Any], top_k: int | None = None) -> list[dict]:
@@ -52,9 +57,8 @@ def _tag(args: argparse.Namespace) -> int:
         raise UsageError("--output goes with --input")
     if args.output and args.output.resolve() == args.input.resolve():
         raise UsageError("--output would overwrite --input: give another file")
-    if args.output and args.output.suffix.lower() in (".csv", ".parquet"):
-        raise UsageError(f"--output writes JSON Lines (one object per record): name it .jsonl, "
-                         f"not {args.output.suffix}")
+    if args.output and args.output.suffix.lower() == ".parquet":
+        raise UsageError("--output writes JSON Lines, or CSV when it ends in .csv: not Parquet")
     records = [name for name in args.files if Path(name).suffix.lower() in SUFFIXES]
     if records:
         raise UsageError(f"{records[0]}: a file of records goes with --input (article files are .txt)")
@@ -67,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Tag Korean local news with a category and a local government.")
     parser.add_argument("files", nargs="*", help="article .txt files, folders of them, or - for stdin")
     parser.add_argument("--input", type=Path, help="JSONL, CSV or Parquet records with uid, title, text")
-    parser.add_argument("--output", type=Path, help="JSONL output for --input (default: stdout)")
+    parser.add_argument("--output", type=Path,
+                        help="output of --input: JSON Lines, or CSV when it ends in .csv (default: stdout)")
     parser.add_argument("--model", default=str(MODEL_DIR),
                         help="model directory or models:/NAME@ALIAS (default: models/)")
     parser.add_argument("--json", action="store_true", help="one JSON object per article")
@@ -100,13 +105,13 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     an interrupted run leaves only whole lines behind."""
     from tqdm import tqdm
 
-    tally = Counter()
+    tally, lines = Counter(), _formatter(args.output)
     try:
         with _output(args.output) as write, tqdm(desc="tagging", unit="article", disable=None,
                                                  file=sys.stderr) as progress:
             for chunk in _chunks(iter_records(args.input, required=("text",)), BATCH_SIZE):
                 results = tag_records(model, args.input.name, chunk, args.top_k)
-                write("".join(_json_line(result) + "\n" for result in results))
+                write(lines(results))
                 tally.update(written=len(results), failed=sum("error" in r for r in results),
                              no_uid=sum(not as_text(r["uid"]) and "error" not in r for r in results))
                 progress.update(len(chunk))
@@ -157,6 +162,29 @@ def _interrupted(written: int, output: Path | None) -> str:
     if not written:
         return "no records were written" + (f": {output} is as it was" if output else "")
     return f"{written:,} record(s) were written before the interruption: {output or 'the output'} is incomplete"
+
+
+def _formatter(output: Path | None) -> Callable[[list[dict]], str]:
+    """How a chunk of results is written: JSON Lines, or CSV rows when `output` ends in .csv."""
+    if output is None or output.suffix.lower() != ".csv":
+        return lambda results: "".join(_json_line(result) + "\n" for result in results)
+    started = []
+
+    def csv_rows(results: list[dict]) -> str:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+        if not started:
+            buffer.write("\ufeff")  # the BOM makes spreadsheet programs read the Korean as UTF-8
+            writer.writeheader()
+            started.append(True)
+        writer.writerows({key: _csv_cell(value) for key, value in result.items()} for result in results)
+        return _writable(buffer.getvalue())
+
+    return csv_rows
+
+
+def _csv_cell(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list, bool)) else value
 
 
 def _json_line(record: dict) -> str:

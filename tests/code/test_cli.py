@@ -156,7 +156,7 @@ def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, t
     empty.write_text("\n", encoding="utf-8")
     model = ["--model", str(fitted_model_dir)]
     assert predict.main([*model, "--input", str(source), "--output", str(source)]) == 2
-    assert predict.main([*model, "--input", str(source), "--output", str(tmp_path / "out.csv")]) == 2
+    assert predict.main([*model, "--input", str(source), "--output", str(tmp_path / "out.parquet")]) == 2
     assert predict.main([*model, "--input", str(tmp_path / "none.jsonl"), "--output", str(out)]) == 3
     assert predict.main([*model, "--input", str(header_only), "--output", str(out)]) == 3
     assert predict.main([*model, "--input", str(empty), "--output", str(out)]) == 3
@@ -164,10 +164,28 @@ def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, t
     assert out.read_text(encoding="utf-8") == "earlier results\n"
     assert capsys.readouterr().err.splitlines() == [
         "error: --output would overwrite --input: give another file",
-        "error: --output writes JSON Lines (one object per record): name it .jsonl, not .csv",
+        "error: --output writes JSON Lines, or CSV when it ends in .csv: not Parquet",
         f"error: {tmp_path / 'none.jsonl'}: No such file or directory",
         f"error: {header_only}: no column text (the columns are: 번호, 제목, 본문)",
         f"error: {empty}: no records to tag"]
+
+
+def test_batch_output_named_csv_is_a_spreadsheet_with_one_row_per_record(fitted_model_dir, tmp_path):
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.csv"
+    records = [{"uid": "a", "title": "연천 소식", "text": "연천군보건소는 백학면에서 검진을 한다."},
+               {"uid": "b", "text": ""}]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]) == 1
+    assert out.read_bytes().startswith("\ufeffuid,category,".encode("utf-8"))
+    import pandas as pd
+
+    rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(rows.columns) == list(predict.CSV_COLUMNS)
+    assert rows["uid"].tolist() == ["a", "b"]
+    assert rows.loc[0, "municipality"] == "경기도 연천군" and rows.loc[0, "error"] == ""
+    assert json.loads(rows.loc[0, "evidence"])["municipality"][0].startswith("연천")
+    assert rows.loc[0, "low_confidence"] in ("true", "false")
+    assert rows.loc[1, "category"] == "" and rows.loc[1, "error"] == "in.jsonl:2: empty text"
 
 
 def test_a_batch_counts_records_without_uid_and_an_interrupted_one_says_what_it_wrote(
