@@ -200,12 +200,22 @@ def _writable(text: str) -> str:
 def _check_record(where: str, record: dict | RecordError) -> tuple[dict, tuple[str, str] | None]:
     if isinstance(record, RecordError):
         return {"uid": None, "error": f"{where}: {record}"}, None
-    uid = record.get("uid")
+    uid = _uid(record.get("uid"))
     title, text = as_text(record.get("title")), as_text(record.get("text"))
     problem = _record_problem(record, text) or _problem(title, text)
     if problem:
         return {"uid": uid, "error": f"{where}: {problem}"}, None
     return {"uid": uid}, (title, text)
+
+
+def _uid(value: Any) -> Any:
+    """The uid as written: from a table (Parquet, a served frame) whose uid column misses a value,
+    pandas gives NaN for the missing one and 5.0 for 5."""
+    if not isinstance(value, float):
+        return value
+    if value != value:
+        return None
+    return int(value) if value.is_integer() else value
 
 
 def _record_problem(record: dict, text: str) -> str | None:

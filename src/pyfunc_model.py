@@ -27,11 +27,8 @@ class TaggerModel(mlflow.pyfunc.PythonModel):
 
         results = tag_records(self.model, "row", list(enumerate(model_input.to_dict("records"), start=1)))
         for result in results:
-            uid = result.get("uid")
-            if not as_text(uid):  # a row sent without one
+            if not as_text(result["uid"]):  # a row sent without one
                 del result["uid"]
-            elif isinstance(uid, float) and uid.is_integer():  # pandas made 5 into 5.0 beside a missing uid
-                result["uid"] = int(uid)
         return results
 
 

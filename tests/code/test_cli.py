@@ -188,6 +188,16 @@ def test_batch_output_named_csv_is_a_spreadsheet_with_one_row_per_record(fitted_
     assert rows.loc[1, "category"] == "" and rows.loc[1, "error"] == "in.jsonl:2: empty text"
 
 
+def test_parquet_uids_come_back_as_written_when_one_is_missing(fitted_model_dir, tmp_path, capsys):
+    import pandas as pd
+
+    source = tmp_path / "in.parquet"
+    pd.DataFrame([{"uid": 5, "text": "연천군보건소는 백학면에서 검진을 한다."},
+                  {"uid": None, "text": "부산 중구는 광복동 상가에서 화재 안전점검을 한다."}]).to_parquet(source)
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source)]) == 0
+    assert [json.loads(line)["uid"] for line in capsys.readouterr().out.splitlines()] == [5, None]
+
+
 def test_a_batch_counts_records_without_uid_and_an_interrupted_one_says_what_it_wrote(
         fitted_model_dir, tmp_path, capsys, monkeypatch):
     source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
