@@ -18,8 +18,9 @@ from typing import Any, Iterator, NoReturn
 
 from src.errors import ModelError
 
-# Bump when a change to the estimators makes older model files unusable.
-MODEL_FORMAT = 5
+# Bump when older code cannot read the model files this code writes; keep reading what it still can.
+MODEL_FORMAT = 6
+_READABLE_FORMATS = (5, 6)  # 5: vocabularies pickled as dicts
 MODEL_FILE = "tagger.joblib"
 CARD_FILE = "tagger.json"
 _PENDING_CARD_FILE = ".tagger.json.pending"
@@ -114,9 +115,10 @@ def _unpickle(path: Path) -> Any:
 def _check_versions(card: dict[str, Any]) -> None:
     import sklearn
 
-    if card.get("format") != MODEL_FORMAT:
+    if card.get("format") not in _READABLE_FORMATS:
         raise ModelError(f"the model is in format {card.get('format', 1)}, this version of the tagger "
-                         f"reads format {MODEL_FORMAT}: retrain it with `python -m src.train`")
+                         f"reads formats {_READABLE_FORMATS[0]}–{_READABLE_FORMATS[-1]}: "
+                         "retrain it with `python -m src.train`")
 
     saved = str(card.get("versions", {}).get("scikit-learn", ""))
     if saved.split(".")[0] != sklearn.__version__.split(".")[0]:

@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
@@ -16,7 +15,7 @@ from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
 from src.errors import DataError
-from src.features import Article, CharNgramTfidf, as_article, morphemes
+from src.features import Article, CharNgramTfidf, MorphemeTfidf
 
 __all__ = ["CategoryClassifier"]
 
@@ -67,6 +66,16 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
             self.none_detector_.fit(features, ~fits)
         return self
 
+    def __getstate__(self) -> dict:
+        state = dict(super().__getstate__())
+        state.pop("word_names_", None)  # joblib would unpickle its strings one by one: rebuilt on loading
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if hasattr(self, "features_"):
+            self.word_names_ = self.features_.transformer_list[0][1].get_feature_names_out()
+
     def predict_proba(self, X: list[Article]) -> np.ndarray:
         check_is_fitted(self)
         return self.classifier_.predict_proba(self.features_.transform(X))
@@ -100,10 +109,8 @@ class CategoryClassifier(ClassifierMixin, BaseEstimator):
         return np.asarray(weights)[:, :n_words]
 
     def _features(self, n_docs: int) -> FeatureUnion:
-        parts = [("words", TfidfVectorizer(
-            preprocessor=as_article, tokenizer=morphemes, token_pattern=None, lowercase=False,
-            ngram_range=tuple(self.word_ngram), min_df=min(self.word_min_df, n_docs),
-            sublinear_tf=self.sublinear_tf))]
+        parts = [("words", MorphemeTfidf(ngram_range=tuple(self.word_ngram), min_df=min(self.word_min_df, n_docs),
+                                          sublinear_tf=self.sublinear_tf))]
         if self.char_ngram:
             parts.append(("chars", CharNgramTfidf(ngram_range=tuple(self.char_ngram),
                                                   max_chars=self.char_max_chars)))

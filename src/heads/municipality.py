@@ -19,7 +19,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
@@ -27,7 +26,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from src.features import Article, as_article, full_text, morphemes
+from src.features import Article, MorphemeTfidf, full_text
 from src.gazetteer import DISTRICT, OFFICIAL, PARTICLES, PREFIX, SHORT, TOWN, Gazetteer, Mention
 
 __all__ = ["MunicipalityTagger"]
@@ -171,8 +170,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         government (the wording of a provincial story, a city's press release, national
         news); return its probabilities for the training articles from models that did not
         see them, so the scorer learns how far to trust it."""
-        vectorizer = TfidfVectorizer(preprocessor=as_article, tokenizer=morphemes, token_pattern=None,
-                                     lowercase=False, min_df=2, sublinear_tf=True)
+        vectorizer = MorphemeTfidf(min_df=2, sublinear_tf=True)
         features = vectorizer.fit_transform(X)
         regions = self.gazetteer.regions
         target = np.array([regions[label].level if label in regions else label for label in y], dtype=object)

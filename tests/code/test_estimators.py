@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from src.features import KiwiTokenizer
 from src.heads.category import CategoryClassifier
@@ -70,3 +71,24 @@ def test_a_model_saved_before_the_n_jobs_parameter_loads_with_it(data, gazetteer
     restored = TwoHeads.__new__(TwoHeads)
     restored.__setstate__(state)
     assert restored.get_params()["n_jobs"] == 1
+
+
+def assert_same_explanations(got, expected):
+    np.testing.assert_allclose(got[0], expected[0])
+    np.testing.assert_allclose(got[1], expected[1])
+    assert got[2] == expected[2]
+
+
+def test_the_category_head_explains_alike_after_loading_in_this_format_and_in_format_5(data):
+    articles, y = data
+    fitted = CategoryClassifier(calibration_folds=2).fit(articles, y[:, 0])
+    expected = fitted.predict_with_evidence(articles)
+    assert_same_explanations(pickle.loads(pickle.dumps(fitted)).predict_with_evidence(articles), expected)
+
+    # format 5 pickled scikit-learn's own vectorizer, its vocabulary a dict, and the word names
+    plain_words = TfidfVectorizer()
+    plain_words.__dict__.update(vars(fitted.features_.transformer_list[0][1]))
+    fitted.features_.transformer_list[0] = ("words", plain_words)
+    restored = CategoryClassifier.__new__(CategoryClassifier)
+    restored.__setstate__(pickle.loads(pickle.dumps(dict(vars(fitted)))))
+    assert_same_explanations(restored.predict_with_evidence(articles), expected)

@@ -2,7 +2,7 @@ import pickle
 
 import pytest
 
-from src.features import Article, KiwiTokenizer
+from src.features import Article, KiwiTokenizer, MorphemeTfidf
 
 PAIRS = [("연천군, 예산 편성", "연천군은 내년 예산을 편성했다."), ("", "본문만 있는 기사입니다.")]
 
@@ -32,9 +32,27 @@ def test_pickles_without_its_kiwi_and_rebuilds_it():
     assert tokenizer._kiwi_instance is not None
     state = pickle.dumps(tokenizer)
     assert b"kiwipiepy" not in state  # no Kiwi object (or anything of its module) inside
+    assert tokenizer._kiwi_instance is not None  # the pickled copy drops it, the live one keeps it
     restored = pickle.loads(state)
     assert getattr(restored, "_kiwi_instance", None) is None
     assert restored.transform(PAIRS) == before
+
+
+def test_morpheme_tfidf_pickles_its_vocabulary_as_one_string():
+    articles = KiwiTokenizer().transform(PAIRS * 2)
+    vectorizer = MorphemeTfidf(ngram_range=(1, 2)).fit(articles)
+    assert isinstance(vectorizer.__getstate__()["vocabulary_"], str)
+    assert isinstance(vectorizer.vocabulary_, dict)  # pickling leaves the live object as it was
+    restored = pickle.loads(pickle.dumps(vectorizer))
+    assert restored.vocabulary_ == vectorizer.vocabulary_
+    assert (restored.transform(articles) != vectorizer.transform(articles)).nnz == 0
+
+
+def test_morpheme_tfidf_keeps_a_vocabulary_whose_terms_hold_the_separator():
+    articles = [Article("", "", ("줄\n바꿈", "예산"), frozenset())] * 2
+    vectorizer = MorphemeTfidf().fit(articles)
+    assert isinstance(vectorizer.__getstate__()["vocabulary_"], dict)
+    assert pickle.loads(pickle.dumps(vectorizer)).vocabulary_ == vectorizer.vocabulary_
 
 
 def test_cache_is_reused_across_tag_choices(tmp_path, monkeypatch):

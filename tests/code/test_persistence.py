@@ -63,6 +63,13 @@ def test_model_of_an_older_tagger_format_is_refused(saved):
         load_model(saved)
 
 
+def test_model_of_the_previous_format_still_loads(saved):
+    card = json.loads((saved / CARD_FILE).read_text())
+    card["format"] = 5
+    (saved / CARD_FILE).write_text(json.dumps(card))
+    assert load_model(saved)[1]["format"] == 5
+
+
 def test_model_of_another_scikit_learn_major_version_is_refused(saved):
     card = json.loads((saved / CARD_FILE).read_text())
     card["versions"]["scikit-learn"] = "0.24.2"
