@@ -7,6 +7,7 @@ pandas is imported only where a corpus becomes a frame, so the predict path stay
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
@@ -22,11 +23,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
 REQUIRED_FIELDS = ("uid", "title", "text", "category", "municipality")
+_MAY_BE_EMPTY = ("title", "text")  # an empty text is refused as such, below
 CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipality")
 OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 _SNIFF_BYTES = 1 << 16
+_PARQUET_BATCH_ROWS = 1024  # a Parquet file is read this many rows at a time, never whole
 _CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default, 131,072 characters, is a long article
 _ENCODINGS = ("utf-8-sig", "cp949")  # sniffed in this order
 _UNDECODED = re.compile("[\udc80-\udcff]")  # what `surrogateescape` makes of undecodable bytes
@@ -207,7 +210,7 @@ class _RecordChecker:
         self.seen: set[str] = set()
 
     def __call__(self, record: dict) -> dict:
-        missing = [f for f in REQUIRED_FIELDS if f not in record or (f != "text" and _blank(record[f]))]
+        missing = [f for f in REQUIRED_FIELDS if f not in record or (f not in _MAY_BE_EMPTY and _blank(record[f]))]
         if missing:
             raise RecordError("missing field", f"missing field(s): {', '.join(missing)}")
         wrong = not_text(record, (*CORPUS_COLUMNS[1:], *OPTIONAL_COLUMNS))
@@ -321,12 +324,25 @@ def _encoding_error(stream: io.TextIOWrapper) -> RecordError:
 
 
 def _iter_parquet(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict | RecordError]]:
-    import pandas as pd
+    import pyarrow.parquet as pq
 
+    with _parquet_errors(path):
+        parquet = pq.ParquetFile(path)
+    _check_columns(path, parquet.schema_arrow.names, required)
+    batches = parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS)
+    row_no = 0
+    while True:
+        with _parquet_errors(path):
+            batch = next(batches, None)
+        if batch is None:
+            return
+        for row_no, record in enumerate(batch.to_pylist(), start=row_no + 1):
+            yield row_no, record
+
+
+@contextlib.contextmanager
+def _parquet_errors(path: Path) -> Iterator[None]:
     try:
-        frame = pd.read_parquet(path)
+        yield
     except Exception as exc:  # pyarrow raises many types for a damaged file
         raise DataError(f"{path}: cannot read Parquet ({type(exc).__name__})") from None
-    _check_columns(path, list(frame.columns), required)
-    for row_no, record in enumerate(frame.to_dict("records"), start=1):
-        yield row_no, record

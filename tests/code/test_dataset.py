@@ -3,6 +3,7 @@ import json
 import pandas as pd
 import pytest
 
+from src import dataset
 from src.dataset import decode_text, load_corpora, load_corpus, read_article
 from src.errors import DataError
 
@@ -104,6 +105,24 @@ def test_a_csv_field_longer_than_the_csv_modules_default_limit_is_read_whole(wri
     path = write("long.csv", f'{header}a1,제목,"{long_text}",health,,경기도 연천군\na2,제목,짧은 글,health,,없음\n')
     frame, _ = load_corpus(path, CATEGORIES, PLACES)
     assert list(frame["uid"]) == ["a1", "a2"] and frame.loc[0, "text"] == long_text
+
+
+def test_an_empty_title_is_an_article_without_one(write):
+    frame, _ = load_corpus(write("c.jsonl", jsonl(record("a1", title=""), record("a2", title=None))),
+                           CATEGORIES, PLACES)
+    assert list(frame["title"]) == ["", ""]
+
+
+def test_parquet_is_read_in_batches_with_its_row_numbers(tmp_path, monkeypatch):
+    monkeypatch.setattr(dataset, "_PARQUET_BATCH_ROWS", 2)
+    path = tmp_path / "c.parquet"
+    records = [record(f"a{i}") for i in range(1, 6)]
+    records[3]["category"] = "sports"
+    pd.DataFrame(records).to_parquet(path)
+    with pytest.raises(DataError, match=r"c\.parquet:4: uid a4: unknown category"):
+        load_corpus(path, CATEGORIES, PLACES)
+    frame, _ = load_corpus(path, CATEGORIES, PLACES, on_error="skip")
+    assert list(frame["uid"]) == ["a1", "a2", "a3", "a5"]
 
 
 def test_parquet_and_unsupported_type(tmp_path):
