@@ -244,8 +244,11 @@ def test_usage_and_model_errors_exit_cleanly(tmp_path, capsys):
     assert "model.category.C: -1.0 is out of range" in capsys.readouterr().err
 
 
-def test_predict_path_does_not_import_mlflow_or_matplotlib():
-    code = "import sys, src.predict; print([m for m in ('mlflow', 'matplotlib') if m in sys.modules])"
+def test_predict_path_does_not_import_mlflow_or_matplotlib(fitted_model_dir):
+    code = ("import sys, contextlib, io, src.predict\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    assert src.predict.main(['--json', '--model', {str(fitted_model_dir)!r}, {str(EXAMPLE)!r}]) == 0\n"
+            "print([m for m in ('mlflow', 'matplotlib') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -37,8 +37,9 @@ def test_bad_sweep_files_are_explained(tmp_path, spec, message):
         tune.load_sweep(write_sweep(tmp_path, spec))
 
 
-def test_a_bad_value_is_caught_before_anything_trains(tmp_path):
+def test_a_bad_value_is_caught_before_anything_trains(tmp_path, monkeypatch):
     sweep = tune.load_sweep(write_sweep(tmp_path, "params:\n  model.category.C: [0.3, -1]\n"))
+    monkeypatch.setattr(tune, "load_data", lambda *args: pytest.fail("a configuration trained"))
     with pytest.raises(ConfigError, match="model.category.C"):
         tune.run_sweep(sweep, tune.PARAMS_FILE, [], track=False)
 

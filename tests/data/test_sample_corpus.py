@@ -5,13 +5,12 @@ from collections import Counter
 from tests.conftest import SAMPLE_CORPUS
 
 
-def test_size_and_coverage(sample_frame, taxonomy):
+def test_size_and_coverage(sample_frame, taxonomy, gazetteer):
     assert len(sample_frame) >= 400
     per_category = Counter(sample_frame["category"])
     assert all(per_category[c] >= 30 for c in taxonomy.categories), per_category
     places = set(sample_frame["municipality"]) - {taxonomy.no_municipality}
-    assert len(places) >= 150
-    assert len({p.split()[0] for p in places}) == 17
+    assert places == set(gazetteer.labels)  # every 시도 and 시군구 (the README promises all 243)
 
 
 def test_articles_are_distinct(sample_frame):

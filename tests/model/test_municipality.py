@@ -1,6 +1,7 @@
 """Behaviour of the municipality head on small, hand-written articles."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from src.heads.municipality import MunicipalityTagger, _learn_head_names, _resolve_homonyms
@@ -97,7 +98,8 @@ def test_learns_heads_of_government_not_word_fragments(fitted_model):
 @pytest.mark.parametrize("none_articles", [0, 1, 2])
 def test_trains_when_a_level_is_rare(fitted_model, sample_frame, gazetteer, none_articles):
     """A press office's corpus: one government, and no, one or two articles about none."""
-    articles = fitted_model[0].transform(sample_frame.head(12))
-    gold = np.array(["경기도 연천군"] * (12 - none_articles) + ["없음"] * none_articles, dtype=object)
+    own = sample_frame[sample_frame["municipality"] == "경기도"].head(12 - none_articles)
+    corpus = pd.concat([own, sample_frame[sample_frame["municipality"] == "없음"].head(none_articles)])
+    articles, gold = fitted_model[0].transform(corpus), corpus["municipality"].to_numpy()
     tagger = MunicipalityTagger(gazetteer=gazetteer).fit(articles, gold)
-    assert len(tagger.predict(articles)) == 12
+    np.testing.assert_array_equal(tagger.predict(articles), gold)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from src.config import ROOT
+from src.config import ROOT, SAMPLE_CORPUS
 from src.persistence import load_model
 
 REGISTERED = "robustness-concurrent"
@@ -18,7 +18,9 @@ REGISTERED = "robustness-concurrent"
 
 def test_two_training_runs_at_once(tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    command = [sys.executable, "-m", "src.train", f"output.model_dir={tmp_path / 'model'}",
+    corpus = tmp_path / "corpus.jsonl"  # a third of the sample corpus: what is tested is the overlap
+    corpus.write_text("".join(SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)[::3]), encoding="utf-8")
+    command = [sys.executable, "-m", "src.train", f"data.train={corpus}", f"output.model_dir={tmp_path / 'model'}",
                f"data.cache_dir={tmp_path / 'cache'}", f"tracking.registered_model={REGISTERED}"]
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri}
     runs = [subprocess.Popen([*command, f"model.category.C={c}"], cwd=ROOT, env=env, stdout=subprocess.PIPE,

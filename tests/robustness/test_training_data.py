@@ -195,11 +195,14 @@ def test_a_corpus_too_small_to_hold_out_a_test_split_stops_with_a_message(tmp_pa
 
 @pytest.mark.parametrize("label", ["없음", "경기도 연천군"])
 def test_a_corpus_with_a_single_municipality_label_still_trains_a_usable_model(tmp_path, label):
-    corpus = [json.dumps({**json.loads(r), "municipality": label}, ensure_ascii=False) for r in per_category(6)]
+    """A press office's corpus: every article about its own government (named in the lead), or none."""
+    lead = "" if label == "없음" else "연천군은 "
+    records = [json.loads(line) for line in per_category(6)]
+    corpus = [json.dumps({**r, "municipality": label, "text": lead + r["text"]}, ensure_ascii=False) for r in records]
     assert run_train(tmp_path, corpus) == 0
     model, _ = load_model(tmp_path / "model")
     (record,) = predict_texts(model, [("연천군, 제설 장비 점검", "연천군은 겨울철 제설 장비를 점검했다.")])
-    assert record["municipality"] in (*load_gazetteer().labels, "없음") and 0 <= record["municipality_score"] <= 1
+    assert record["municipality"] == label and 0 <= record["municipality_score"] <= 1
 
 
 def test_a_training_run_from_cached_morphemes_says_so(tmp_path, capsys):
