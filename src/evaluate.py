@@ -195,7 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description="Evaluate a trained tagger on a labelled file.")
     parser.add_argument("--model", default=str(MODEL_DIR), help="model directory or models:/NAME@ALIAS")
     parser.add_argument("--data", type=Path, required=True, help="labelled JSONL, CSV or Parquet")
-    parser.add_argument("--on-error", choices=("fail", "skip"), default="fail")
+    parser.add_argument("--on-error", choices=("fail", "skip"), default="fail",
+                        help="a bad record stops the evaluation, or is skipped and counted")
     parser.add_argument("--no-track", action="store_true", help="do not log an MLflow run")
     return run(parser, argv, _evaluate_and_print)
 

@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="model directory or models:/NAME@ALIAS (default: models/)")
     parser.add_argument("--json", action="store_true", help="one JSON object per article")
     parser.add_argument("--top-k", type=_top_k, default=None, metavar="K",
-                        help=f"alternatives to show ({TOP_K_RANGE[0]} to {TOP_K_RANGE[1]})")
+                        help=f"alternatives to show ({TOP_K_RANGE[0]} to {TOP_K_RANGE[1]}; "
+                             "default: the model's predict.top_k, set when it was trained)")
     return parser
 
 

@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m src.tune", description="Run a sweep of settings.")
     parser.add_argument("sweep", type=Path, help="sweep file (YAML)")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="base settings")
-    parser.add_argument("--params", type=Path, default=PARAMS_FILE)
+    parser.add_argument("--params", type=Path, default=PARAMS_FILE, help="base settings file")
     parser.add_argument("--no-track", action="store_true", help="do not log MLflow runs")
     return run(parser, argv, _sweep_and_print)
 
