@@ -5,23 +5,26 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
-from src.errors import TaggerError
+from src.errors import TaggerError, Terminated
 
 
 def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
         work: Callable[[argparse.Namespace], int]) -> int:
     """Parse `argv` and run `work(args)`: its exit code, 2 for a usage error, or the error's own
     code with one line on stderr when it raises `TaggerError`. Logs go to stderr; a closed
-    output pipe (`| head`) ends quietly, Ctrl-C with code 130."""
+    output pipe (`| head`) ends quietly, Ctrl-C with code 130 and SIGTERM with 143, each with one
+    line (what was left behind, when the work says)."""
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse has already explained
         return int(exc.code or 0)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.captureWarnings(True)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return work(args)
     except TaggerError as exc:
@@ -30,6 +33,12 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("interrupted" + (f": {exc}" if str(exc) else ""), file=sys.stderr)
+        return getattr(exc, "exit_code", 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminate(signum, frame) -> NoReturn:
+    raise Terminated()

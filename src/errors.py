@@ -27,3 +27,15 @@ class ModelError(TaggerError):
     """A model directory that is missing, corrupted or incompatible."""
 
     exit_code = 4
+
+
+class OutputError(TaggerError):
+    """An output that cannot be written (a missing or read-only folder, a full disk)."""
+
+    exit_code = 5
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, which schedulers send on a timeout: stopped like Ctrl-C, with the shell's code for it."""
+
+    exit_code = 143

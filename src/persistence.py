@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator, NoReturn
 
-from src.errors import ModelError
+from src.errors import ModelError, OutputError
 
 # Bump when older code cannot read the model files this code writes; keep reading what it still can.
 MODEL_FORMAT = 6
@@ -31,22 +31,31 @@ def save_model(model: Any, model_dir: Path, card: dict[str, Any]) -> Path:
     """Write the model and its card (with the model's SHA-256 added) into `model_dir`."""
     import joblib
 
-    model_dir.mkdir(parents=True, exist_ok=True)
-    model_tmp, card_tmp = _temp_path(model_dir, MODEL_FILE), _temp_path(model_dir, CARD_FILE)
-    try:
-        joblib.dump(model, model_tmp)
-        card = {**card, "format": MODEL_FORMAT, "sha256": sha256_of(model_tmp)}
-        card_tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8")
-        with _locked(model_dir, shared=False):
-            # The card goes in first under a journal name: a run killed between the renames
-            # leaves a model that this card, not the previous one, describes (see load_model).
-            os.replace(card_tmp, model_dir / _PENDING_CARD_FILE)
-            os.replace(model_tmp, model_dir / MODEL_FILE)
-            os.replace(model_dir / _PENDING_CARD_FILE, model_dir / CARD_FILE)
-    finally:
-        model_tmp.unlink(missing_ok=True)
-        card_tmp.unlink(missing_ok=True)
+    with _saving_in(model_dir):
+        model_dir.mkdir(parents=True, exist_ok=True)
+        model_tmp, card_tmp = _temp_path(model_dir, MODEL_FILE), _temp_path(model_dir, CARD_FILE)
+        try:
+            joblib.dump(model, model_tmp)
+            card = {**card, "format": MODEL_FORMAT, "sha256": sha256_of(model_tmp)}
+            card_tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8")
+            with _locked(model_dir, shared=False):
+                # The card goes in first under a journal name: a run killed between the renames
+                # leaves a model that this card, not the previous one, describes (see load_model).
+                os.replace(card_tmp, model_dir / _PENDING_CARD_FILE)
+                os.replace(model_tmp, model_dir / MODEL_FILE)
+                os.replace(model_dir / _PENDING_CARD_FILE, model_dir / CARD_FILE)
+        finally:
+            model_tmp.unlink(missing_ok=True)
+            card_tmp.unlink(missing_ok=True)
     return model_dir / MODEL_FILE
+
+
+@contextlib.contextmanager
+def _saving_in(model_dir: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:  # a read-only folder, a full disk
+        raise OutputError(f"cannot save the model in {model_dir} ({exc.strerror})") from None
 
 
 def load_card(model_dir: Path) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from src.cli import run
 from src.config import MODEL_DIR, TOP_K_RANGE
 from src.dataset import SUFFIXES, RecordError, as_text, iter_records, not_text, parse_article, read_article
-from src.errors import DataError, UsageError
+from src.errors import DataError, OutputError, UsageError
 from src.persistence import load_model
 
 BATCH_SIZE = 256
@@ -94,8 +94,8 @@ def _run_files(model: Any, args: argparse.Namespace) -> int:
             else:
                 ready.append((name, article))
         for (name, _), record in zip(ready, _predict_named(model, ready, args.top_k)):
-            print(_json_line({"file": name, **record}) if args.json else _writable(_summary(name, record)),
-                  flush=True)
+            _to_stdout((_json_line({"file": name, **record}) if args.json else _writable(_summary(name, record)))
+                       + "\n")
     if failed and total > 1:
         print(f"{failed} of {total} files could not be tagged", file=sys.stderr)
     return 1 if failed else 0
@@ -116,16 +116,18 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
                 tally.update(written=len(results), failed=sum("error" in r for r in results),
                              no_uid=sum(not as_text(r["uid"]) and "error" not in r for r in results))
                 progress.update(len(chunk))
-    except KeyboardInterrupt:
-        print(_interrupted(tally["written"], args.output), file=sys.stderr)
-        raise
+    except KeyboardInterrupt as stop:
+        raise type(stop)(_left_behind(tally["written"], args.output)) from None
+    except OutputError as exc:
+        raise OutputError(f"{exc}; {_left_behind(tally['written'], args.output)}") from None
     if not tally["written"]:
         raise DataError(f"{args.input}: no records to tag")
     if tally["no_uid"]:
         print(f"warning: {tally['no_uid']} record(s) have no uid: the output keeps the input's order, "
               "one line per record", file=sys.stderr)
     if tally["failed"]:
-        print(f"{tally['failed']} record(s) could not be tagged: see their \"error\" field", file=sys.stderr)
+        where = "column" if _is_csv(args.output) else "field"
+        print(f"{tally['failed']} record(s) could not be tagged: see their \"error\" {where}", file=sys.stderr)
     return 1 if tally["failed"] else 0
 
 
@@ -159,15 +161,20 @@ def _predict_named(model: Any, named: list[tuple[str, tuple[str, str]]], top_k: 
     return predict_texts(model, [article for _, article in named], top_k)
 
 
-def _interrupted(written: int, output: Path | None) -> str:
+def _left_behind(written: int, output: Path | None) -> str:
+    """What a batch stopped midway leaves: whole lines only, and how many."""
     if not written:
-        return "no records were written" + (f": {output} is as it was" if output else "")
-    return f"{written:,} record(s) were written before the interruption: {output or 'the output'} is incomplete"
+        return "no records were written" + (f", {output} is as it was" if output else "")
+    return f"{written:,} record(s) were written, {output or 'the output'} is incomplete"
+
+
+def _is_csv(output: Path | None) -> bool:
+    return output is not None and output.suffix.lower() == ".csv"
 
 
 def _formatter(output: Path | None) -> Callable[[list[dict]], str]:
     """How a chunk of results is written: JSON Lines, or CSV rows when `output` ends in .csv."""
-    if output is None or output.suffix.lower() != ".csv":
+    if not _is_csv(output):
         return lambda results: "".join(_json_line(result) + "\n" for result in results)
     started = []
 
@@ -261,25 +268,49 @@ def _problem(title: str, text: str) -> str | None:
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[Callable[[str], None]]:
     """A writer to `path` (or stdout) that opens it at the first write, so that input which
-    cannot be read at all leaves an existing output file as it was."""
+    cannot be read at all leaves an existing output file as it was. A chunk the disk cannot take
+    is cut off again, so the file holds whole lines only."""
     if path is None:
-        yield lambda text: (sys.stdout.write(text), sys.stdout.flush())
+        yield _to_stdout
         return
     opened = []
 
     def write(text: str) -> None:
         if not opened:
-            try:
-                opened.append(path.open("wb", buffering=0))  # unbuffered: one write call per chunk
-            except OSError as exc:
-                raise DataError(f"cannot write {path}: {exc.strerror}") from None
-        opened[0].write(text.encode("utf-8"))
+            opened.append(_open_output(path))
+        stream = opened[0]
+        start, data = stream.tell(), memoryview(text.encode("utf-8"))
+        try:
+            while data:  # unbuffered: a full disk shows here, in a short write or an error
+                data = data[stream.write(data):]
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                stream.truncate(start)
+            raise OutputError(f"cannot write {path}: {exc.strerror}") from None
 
     try:
         yield write
     finally:
         for stream in opened:
             stream.close()
+
+
+def _open_output(path: Path):
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.open("wb", buffering=0)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _to_stdout(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror}") from None
 
 
 def _top_k(value: str) -> int:

@@ -96,7 +96,7 @@ def train(params: Params) -> TrainingResult:
 
 
 def _make_folders(params: Params) -> None:
-    """The model and cache folders, made before fitting so that a bad path costs no fit."""
+    """The model and cache folders, made and tried before fitting so that a bad path costs no fit."""
     for key, folder in (("output.model_dir", params.output.model_dir), ("data.cache_dir", params.data.cache_dir)):
         if folder is None:
             continue
@@ -104,6 +104,10 @@ def _make_folders(params: Params) -> None:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"{key}: cannot make the folder {folder} ({exc.strerror})") from None
+        try:
+            tempfile.TemporaryFile(dir=folder).close()
+        except OSError as exc:
+            raise ConfigError(f"{key}: cannot write in the folder {folder} ({exc.strerror})") from None
 
 
 @dataclass

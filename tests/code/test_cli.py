@@ -1,8 +1,11 @@
 """The two entry points, called as a user would: `main([...])` with temporary folders."""
 
+import errno
+import io
 import json
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -219,13 +222,69 @@ def test_a_batch_counts_records_without_uid_and_an_interrupted_one_says_what_it_
     monkeypatch.setattr(predict, "tag_records", interrupted_at_the_second_chunk)
     assert predict.main(command) == 130
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
-    assert capsys.readouterr().err.endswith(
-        f"1 record(s) were written before the interruption: {out} is incomplete\ninterrupted\n")
-    calls.clear()
-    calls.append("the first chunk is the one interrupted now")
-    assert predict.main(command) == 130
+    assert capsys.readouterr().err == f"interrupted: 1 record(s) were written, {out} is incomplete\n"
+
+    def terminated(*args):  # what a scheduler sends on a timeout
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(predict, "tag_records", terminated)
+    assert predict.main(command) == 143
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
-    assert capsys.readouterr().err.endswith(f"no records were written: {out} is as it was\ninterrupted\n")
+    assert capsys.readouterr().err == f"interrupted: no records were written, {out} is as it was\n"
+
+
+class FullDisk(io.RawIOBase):
+    """A file on a disk that fills up after `room` bytes: a short write, then ENOSPC."""
+
+    def __init__(self, path, room):
+        self.file, self.room = path.open("w+b", buffering=0), room
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        if not self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written = self.file.write(data[:self.room])
+        self.room -= written
+        return written
+
+    def tell(self):
+        return self.file.tell()
+
+    def truncate(self, size=None):
+        return self.file.truncate(size)
+
+    def close(self):
+        self.file.close()
+        super().close()
+
+
+def test_a_full_disk_stops_a_batch_with_one_line_and_whole_lines_in_the_output(
+        fitted_model_dir, tmp_path, capsys, monkeypatch):
+    source, out = tmp_path / "in.jsonl", tmp_path / "new folder" / "out.jsonl"
+    records = [{"uid": str(n), "text": "연천군보건소는 백학면에서 검진을 한다."} for n in range(3)]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    command = ["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]
+    assert predict.main(command) == 0  # the output's folder is made
+    line_bytes = len(out.read_bytes()) // 3
+
+    monkeypatch.setattr(predict, "BATCH_SIZE", 1)
+    monkeypatch.setattr(predict, "_open_output", lambda path: FullDisk(path, room=line_bytes + 10))
+    assert predict.main(command) == 5
+    assert [json.loads(line)["uid"] for line in out.read_text(encoding="utf-8").splitlines()] == ["0"]
+    assert capsys.readouterr().err == (
+        f"error: cannot write {out}: No space left on device; 1 record(s) were written, {out} is incomplete\n")
+
+
+def test_a_full_disk_on_standard_output_is_one_line(fitted_model_dir, capsys, monkeypatch):
+    class Full(io.StringIO):
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sys, "stdout", Full())
+    assert predict.main(["--model", str(fitted_model_dir), str(EXAMPLE)]) == 5
+    assert capsys.readouterr().err == "error: cannot write to standard output: No space left on device\n"
 
 
 def test_usage_and_model_errors_exit_cleanly(tmp_path, capsys):

@@ -6,7 +6,7 @@ from sklearn.base import BaseEstimator
 from sklearn.dummy import DummyClassifier
 from sklearn.pipeline import Pipeline
 
-from src.errors import ModelError
+from src.errors import ModelError, OutputError
 from src.persistence import CARD_FILE, MODEL_FILE, load_model, save_model
 
 CARD = {"versions": {"scikit-learn": sklearn.__version__}}
@@ -76,3 +76,9 @@ def test_model_of_another_scikit_learn_major_version_is_refused(saved):
     (saved / CARD_FILE).write_text(json.dumps(card))
     with pytest.raises(ModelError, match="written by scikit-learn 0.24.2"):
         load_model(saved)
+
+
+def test_a_model_that_cannot_be_saved_is_one_error(tmp_path):
+    (tmp_path / "a_file").write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot save the model in .*a_file/m"):
+        save_model(Pipeline([("tag", Describer())]), tmp_path / "a_file" / "m", CARD)

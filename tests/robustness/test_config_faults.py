@@ -3,6 +3,8 @@ in a key=value override, is one line naming the key and what is allowed (exit co
 
 from __future__ import annotations
 
+import errno
+
 import pytest
 
 from src import train
@@ -118,6 +120,17 @@ def test_a_folder_that_cannot_be_made_is_named_before_fitting(tmp_path, capsys, 
     assert train.main(overrides) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {key}: cannot make the folder ") and err.count("\n") == 1
+
+
+def test_a_model_folder_that_cannot_be_written_is_named_before_fitting(tmp_path, capsys, monkeypatch):
+    def read_only(dir):  # the tests run as root, who may write anywhere: a read-only mount, simulated
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(train.tempfile, "TemporaryFile", read_only)
+    monkeypatch.setattr(train, "fit_and_score", lambda *args: pytest.fail("fitted"))
+    assert train.main([f"output.model_dir={tmp_path}", "tracking.enabled=false"]) == 2
+    assert capsys.readouterr().err == (f"error: output.model_dir: cannot write in the folder {tmp_path} "
+                                       "(Read-only file system)\n")
 
 
 def test_a_path_with_a_nul_character_is_named(tmp_path):
