@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,8 @@ _SNIFF_BYTES = 1 << 16
 _PARQUET_BATCH_ROWS = 1024  # a Parquet file is read this many rows at a time, never whole
 _CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default, 131,072 characters, is a long article
 _ENCODINGS = ("utf-8-sig", "cp949")  # sniffed in this order
-_UNDECODED = re.compile("[\udc80-\udcff]")  # what `surrogateescape` makes of undecodable bytes
+_UNDECODED = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")  # what `surrogateescape` makes of undecodable bytes
 
 
 @dataclass
@@ -91,7 +93,7 @@ def _decodes(data: bytes, encoding: str) -> bool:
 def decode_text(data: bytes) -> str:
     """Bytes of a Korean text file → str, whichever of the supported encodings it uses."""
     try:
-        return data.decode(sniff_encoding(data[:_SNIFF_BYTES]))
+        return data.decode(sniff_encoding(_from_first_non_ascii(data) or data[:_SNIFF_BYTES]))
     except UnicodeDecodeError as exc:
         raise DataError(f"undecodable bytes at offset {exc.start}") from None
 
@@ -105,11 +107,41 @@ def open_text(path: Path) -> io.TextIOWrapper:
     except OSError as exc:
         raise DataError(f"{path}: {exc.strerror}") from None
     try:
-        encoding = sniff_encoding(raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+        encoding = sniff_encoding(_first_non_ascii_in_file(path) or raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
     except DataError as exc:
         raw.close()
         raise DataError(f"{path}: {exc}") from None
     return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
+
+
+def iter_stdin_records() -> Iterator[tuple[int, dict | RecordError]]:
+    """`(line, record)` from JSON Lines on standard input, as `iter_records` reads a file."""
+    raw = sys.stdin.buffer
+    try:
+        encoding = sniff_encoding(raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+    except DataError as exc:
+        raise DataError(f"-: {exc}") from None
+    yield from _iter_jsonl(io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline=""))
+
+
+def _first_non_ascii_in_file(path: Path) -> bytes | None:
+    """What tells a file's encoding, however far in: a CSV may open with many rows of ASCII."""
+    with path.open("rb") as scan:
+        for block in iter(lambda: scan.read(1 << 20), b""):
+            sample = _from_first_non_ascii(block)
+            if sample is not None:
+                return (sample + scan.read(_SNIFF_BYTES))[:_SNIFF_BYTES]
+    return None
+
+
+def _from_first_non_ascii(data: bytes) -> bytes | None:
+    """`data` from the start of the line that holds its first non-ASCII byte, up to 64 KB: what
+    tells the encoding."""
+    found = _NON_ASCII.search(data)
+    if found is None:
+        return None
+    start = data.rfind(b"\n", 0, found.start()) + 1
+    return data[start:start + _SNIFF_BYTES]
 
 
 def iter_records(path: Path, required: Sequence[str] = ()) -> Iterator[tuple[int, dict | RecordError]]:
@@ -267,7 +299,8 @@ def _iter_jsonl(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordEr
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield line_no, RecordError("malformed line", f"not valid JSON ({exc.msg})")
+            yield line_no, RecordError("malformed line", f"not valid JSON ({exc.msg.removesuffix(' at')} "
+                                                         f"at character {exc.pos + 1})")
             continue
         except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
             yield line_no, RecordError("malformed line", f"not usable JSON ({str(exc).split(':')[0]})")
@@ -284,7 +317,7 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(stream, strict=True)
     try:
-        header = next(reader)
+        header = [name.strip().lower() for name in next(reader)]  # as a spreadsheet may write them
     except StopIteration:
         return
     except csv.Error as exc:

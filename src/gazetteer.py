@@ -28,6 +28,10 @@ _FOLLOWERS = ("지역", "시민", "군민", "구민", "도민", "주민", "일�
               "시청", "군청", "구청", "도청", "시장", "군수", "구청장", "지사", "교육", "경찰",
               "소방", "상공", "시의회", "군의회", "구의회", "도의회", "특례시", "광역")
 _WORD = re.compile(r"[가-힣0-9]+")
+# 읍·면·동 names that news mostly uses as everyday words (합동 단속, 이동 경로, 행동 요령, 서면 질의):
+# read as places, they tag national news with a 동 of one city.
+EVERYDAY_WORDS = frozenset({"구동", "내면", "변동", "서면", "선동", "수동", "시동", "연동", "유동", "율동",
+                            "이동", "작동", "초동", "파동", "합동", "행동"})
 
 
 class Region(NamedTuple):
@@ -112,6 +116,8 @@ def load_gazetteer(municipalities: Path = MUNICIPALITIES_FILE, places: Path = PL
         for alias in filter(None, row["aliases"].split("|")):
             _add(names, alias, region.label, ALIAS if alias.endswith(_GOVERNMENT_SUFFIXES) else SHORT)
     for row in _read_csv(places):
+        if row["name"] in EVERYDAY_WORDS:
+            continue
         kind = TOWN if row["kind"] in ("읍", "면", "동") else DISTRICT
         for label in row["labels"].split("|"):
             _add(names, row["name"], label, kind)

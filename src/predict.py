@@ -26,7 +26,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from src.cli import run
 from src.config import MODEL_DIR, TOP_K_RANGE
-from src.dataset import SUFFIXES, RecordError, as_text, iter_records, not_text, parse_article, read_article
+from src.dataset import (SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records, not_text, parse_article,
+                         read_article)
 from src.errors import DataError, OutputError, UsageError
 from src.persistence import load_model
 
@@ -70,7 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m src.predict",
                                      description="Tag Korean local news with a category and a local government.")
     parser.add_argument("files", nargs="*", help="article .txt files, folders of them, or - for stdin")
-    parser.add_argument("--input", type=Path, help="JSONL, CSV or Parquet records with uid, title, text")
+    parser.add_argument("--input", type=Path,
+                        help="JSONL, CSV or Parquet records with uid, title, text (- : JSON Lines on stdin)")
     parser.add_argument("--output", type=Path,
                         help="output of --input: JSON Lines, or CSV when it ends in .csv (default: stdout)")
     parser.add_argument("--model", default=str(MODEL_DIR),
@@ -110,7 +112,7 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     try:
         with _output(args.output) as write, tqdm(desc="tagging", unit="article", disable=None,
                                                  file=sys.stderr) as progress:
-            for chunk in _chunks(iter_records(args.input, required=("text",)), BATCH_SIZE):
+            for chunk in _chunks(_records(args.input), BATCH_SIZE):
                 results = tag_records(model, args.input.name, chunk, args.top_k)
                 write(lines(results))
                 tally.update(written=len(results), failed=sum("error" in r for r in results),
@@ -129,6 +131,10 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
         where = "column" if _is_csv(args.output) else "field"
         print(f"{tally['failed']} record(s) could not be tagged: see their \"error\" {where}", file=sys.stderr)
     return 1 if tally["failed"] else 0
+
+
+def _records(source: Path) -> Iterator[tuple[int, dict | RecordError]]:
+    return iter_stdin_records() if str(source) == "-" else iter_records(source, required=("text",))
 
 
 def tag_records(model: Any, source: str, numbered: list[tuple[int, dict | RecordError]],
@@ -210,7 +216,7 @@ def _check_record(where: str, record: dict | RecordError) -> tuple[dict, tuple[s
         return {"uid": None, "error": f"{where}: {record}"}, None
     uid = _uid(record.get("uid"))
     title, text = as_text(record.get("title")), as_text(record.get("text"))
-    problem = _record_problem(record, text) or _problem(title, text)
+    problem = _record_problem(record, title + text) or _problem(title, text)
     if problem:
         return {"uid": uid, "error": f"{where}: {problem}"}, None
     return {"uid": uid}, (title, text)
@@ -226,10 +232,12 @@ def _uid(value: Any) -> Any:
     return int(value) if value.is_integer() else value
 
 
-def _record_problem(record: dict, text: str) -> str | None:
+def _record_problem(record: dict, words: str) -> str | None:
+    """A headline with an empty text (속보) is tagged from the headline, as a .txt file of one line
+    is; a record without a text field is refused, for it may name its text otherwise (body)."""
     if "text" not in record:
         return f"no text field (the record has: {', '.join(map(str, record)) or 'no fields'})"
-    return not_text(record, ("title", "text")) or (None if text.strip() else "empty text")
+    return not_text(record, ("title", "text")) or (None if words.strip() else "empty text")
 
 
 def _read_files(names: Iterable[str]) -> Iterator[tuple[str, tuple[str, str] | DataError]]:

@@ -8,6 +8,7 @@ so `mlflow ui` started there shows every run.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,14 @@ def download_registered_model(uri: str) -> Path:
     """The model directory (`tagger.joblib` + card) of a registry model such as `models:/NAME@ALIAS`."""
     from src.errors import ModelError
 
+    database = _sqlite_file()
+    if database is not None and not database.exists():  # MLflow would make an empty store there
+        raise ModelError(f"cannot fetch {uri}: there is no MLflow store {database} "
+                         "(train a model first, or set MLFLOW_TRACKING_URI)")
+    # A tracking server that does not answer fails in seconds, not after MLflow's 4 minutes of retries.
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
+    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # each retry's warning: the error says it all
     _connect()
     try:
         local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))

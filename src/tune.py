@@ -61,6 +61,7 @@ class Sweep:
     grid: dict[str, list[Any]]
     metric: str | None = None
     configurations: list[dict[str, Any]] = field(default_factory=list)
+    source: Path | None = None  # the sweep file, named in errors
 
 
 @dataclass
@@ -76,14 +77,17 @@ def load_sweep(path: Path) -> Sweep:
     combos = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
     if settings.method == "random":
         combos = random.Random(settings.seed).sample(combos, min(settings.trials or 12, len(combos)))
-    return Sweep(grid, settings.metric, combos)
+    return Sweep(grid, settings.metric, combos, path)
 
 
 def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], track: bool = True) -> SweepResult:
     """Train and score every configuration, ranked by the sweep's metric."""
     base = load_params(base_params, base_overrides)
-    configured = [(config, load_params(base_params, [*base_overrides, *_as_overrides(config)]))
-                  for config in sweep.configurations]  # every configuration checked before any runs
+    try:  # every configuration checked before any runs
+        configured = [(config, load_params(base_params, [*base_overrides, *_as_overrides(config)]))
+                      for config in sweep.configurations]
+    except ConfigError as exc:
+        raise ConfigError(f"{sweep.source or 'sweep'}: {exc}") from None
     metric = sweep.metric or base.tracking.champion_metric
     taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
     train_frame, test_frame = load_data(base, taxonomy, gazetteer)
@@ -120,7 +124,8 @@ def _sweep_and_print(args: argparse.Namespace) -> int:
 
 def comparison_table(rows: list[dict], keys: list[str], metric: str) -> str:
     """Markdown table of the configurations, best first."""
-    columns = [*keys, metric, "category_accuracy_with_alt", "municipality_accuracy", "train_seconds"]
+    columns = list(dict.fromkeys([*keys, metric, "category_accuracy_with_alt", "municipality_accuracy",
+                                  "train_seconds"]))
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
         cells = [f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c]) for c in columns]

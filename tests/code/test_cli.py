@@ -106,6 +106,15 @@ def test_predict_registry_model(trained, capsys, monkeypatch):
     assert predict.main(["--model", "models:/no-such-model@champion", str(EXAMPLE)]) == 4
 
 
+def test_a_registry_model_in_a_store_that_does_not_exist_is_refused_without_making_it(tmp_path, capsys, monkeypatch):
+    store = tmp_path / "mistyped.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store}")
+    assert predict.main(["--model", "models:/tagger-test@champion", str(EXAMPLE)]) == 4
+    assert capsys.readouterr().err == (f"error: cannot fetch models:/tagger-test@champion: there is no MLflow store "
+                                       f"{store} (train a model first, or set MLFLOW_TRACKING_URI)\n")
+    assert not store.exists()
+
+
 def test_batch_keeps_order_and_reports_bad_records(fitted_model_dir, tmp_path, capsys):
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join([
@@ -137,7 +146,8 @@ def test_bad_files_are_reported_and_the_rest_tagged(fitted_model_dir, write, cap
 def test_records_without_usable_text_get_an_error_each(fitted_model_dir, tmp_path, capsys):
     good = {"title": "연천 소식", "text": "연천군은 백학면에서 축제를 연다."}
     records = [{"uid": "body", "title": "연천 소식", "body": good["text"]}, {"uid": "list", **good, "text": ["연천"]},
-               {"uid": "blank", **good, "text": " "}, {"uid": "number", **good, "title": 7}, {"uid": "ok", **good}]
+               {"uid": "blank", "title": "", "text": " "}, {"uid": "number", **good, "title": 7}, {"uid": "ok", **good},
+               {"uid": "headline", **good, "text": ""}]
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -145,7 +155,8 @@ def test_records_without_usable_text_get_an_error_each(fitted_model_dir, tmp_pat
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line.get("error", "").split(": ", 1)[-1] for line in lines] == [
         "no text field (the record has: uid, title, body)", "field text is list, not text", "empty text",
-        "field title is int, not text", ""]
+        "field title is int, not text", "", ""]
+    assert lines[-1]["municipality"] == "경기도 연천군"  # tagged from its headline alone
     assert "4 record(s) could not be tagged" in capsys.readouterr().err
 
 
@@ -277,6 +288,17 @@ def test_a_full_disk_stops_a_batch_with_one_line_and_whole_lines_in_the_output(
         f"error: cannot write {out}: No space left on device; 1 record(s) were written, {out} is incomplete\n")
 
 
+def test_a_batch_of_json_lines_on_standard_input_in_cp949(fitted_model_dir):
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in
+                    [{"uid": "a", "text": "연천군보건소는 백학면에서 검진을 한다."}, {"uid": "b"}])
+    done = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
+                          cwd=ROOT, input=lines.encode("cp949"), capture_output=True)
+    assert done.returncode == 1
+    first, second = map(json.loads, done.stdout.decode("utf-8").splitlines())
+    assert first["municipality"] == "경기도 연천군"
+    assert second == {"uid": "b", "error": "-:2: no text field (the record has: uid)"}
+
+
 def test_a_full_disk_on_standard_output_is_one_line(fitted_model_dir, capsys, monkeypatch):
     class Full(io.StringIO):
         def write(self, text):
@@ -339,7 +361,7 @@ def test_served_model_answers_invocations(trained):
             body = json.dumps({"dataframe_records": [
                 {"title": "연천군, 백학면 건강검진", "text": "연천군보건소는 백학면에서 건강검진을 한다."},
                 {"title": "부산 중구 화재 점검", "text": "부산 중구는 광복동 상가에서 화재 안전점검을 한다."},
-                {"title": "제목만 있는 기사", "text": ""},
+                {"title": " ", "text": ""},
                 {"uid": "a-4", "text": "연천군보건소는 백학면에서 건강검진을 한다."},
                 {"uid": 5, "text": 12345},
             ]}, ensure_ascii=False).encode()

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from src import dataset
-from src.dataset import decode_text, load_corpora, load_corpus, read_article
+from src.dataset import decode_text, iter_records, load_corpora, load_corpus, read_article
 from src.errors import DataError
 
 CATEGORIES = ("health", "welfare", "other")
@@ -89,6 +89,12 @@ def test_a_uid_repeated_in_another_file_is_a_duplicate(write):
         load_corpora([first, write("c.jsonl", jsonl(record("a1")))], CATEGORIES, PLACES, on_error="skip")
 
 
+def test_csv_column_names_are_read_without_spaces_or_capitals(write):
+    path = write("c.csv", "UID, Title, Text, Category, Category_Alt, Municipality\na1,제목,본문,health,,없음\n")
+    frame, _ = load_corpus(path, CATEGORIES, PLACES)
+    assert frame.loc[0, ["uid", "text", "municipality"]].tolist() == ["a1", "본문", "없음"]
+
+
 def test_csv_in_cp949_and_broken_quoting(write):
     header = "uid,title,text,category,category_alt,municipality\n"
     good = 'a1,연천 소식,"연천군은 건강검진을, 무료로 한다.",health,,경기도 연천군\n'
@@ -145,6 +151,16 @@ def test_missing_file_and_empty_corpus(write, tmp_path):
 def test_articles_decode_in_every_supported_encoding(write, encoding):
     path = write("a.txt", "연천군 소식\n백학면에서 건강검진을 한다.\n", encoding)
     assert read_article(path) == ("연천군 소식", "백학면에서 건강검진을 한다.")
+
+
+def test_the_encoding_is_told_by_korean_text_after_more_than_64_kb_of_ascii(write):
+    english = "".join(f"e{n},Title {n},English text number {n} with some padding\r\n" for n in range(2000))
+    text = "uid,title,text\r\n" + english + "k1,연천군 소식,백학면에서 건강검진을 한다.\r\n"
+    path = write("late.csv", text, "cp949")
+    assert len(english) > 65_536
+    *_, (line, record) = iter_records(path, ("text",))
+    assert line == 2002 and record["text"] == "백학면에서 건강검진을 한다."
+    assert decode_text(path.read_bytes()) == text
 
 
 def test_binary_bytes_are_refused():

@@ -38,10 +38,17 @@ def test_bad_sweep_files_are_explained(tmp_path, spec, message):
 
 
 def test_a_bad_value_is_caught_before_anything_trains(tmp_path, monkeypatch):
-    sweep = tune.load_sweep(write_sweep(tmp_path, "params:\n  model.category.C: [0.3, -1]\n"))
+    path = write_sweep(tmp_path, "params:\n  model.category.C: [0.3, -1]\n")
     monkeypatch.setattr(tune, "load_data", lambda *args: pytest.fail("a configuration trained"))
-    with pytest.raises(ConfigError, match="model.category.C"):
-        tune.run_sweep(sweep, tune.PARAMS_FILE, [], track=False)
+    with pytest.raises(ConfigError, match=f"^{path}: model.category.C: -1.0 is out of range"):
+        tune.run_sweep(tune.load_sweep(path), tune.PARAMS_FILE, [], track=False)
+
+
+def test_the_ranking_metric_is_one_column_of_the_table():
+    rows = [{"model.category.C": 0.3, "municipality_accuracy": 0.9, "category_accuracy_with_alt": 0.95,
+             "train_seconds": 1.0}]
+    header = tune.comparison_table(rows, ["model.category.C"], "municipality_accuracy").splitlines()[0]
+    assert header.count("municipality_accuracy") == 1
 
 
 def test_sweep_logs_children_under_a_parent_with_the_table(tmp_path, monkeypatch, capsys):

@@ -2,6 +2,7 @@ import csv
 from collections import Counter
 
 from src.config import MUNICIPALITIES_FILE, PLACES_FILE
+from src.gazetteer import EVERYDAY_WORDS
 
 
 def rows(path):
@@ -52,3 +53,10 @@ def test_names_in_text_cover_short_former_and_ambiguous_forms(gazetteer):
     assert {"광주광역시", "경기도 광주시"} <= labels("광주")
     assert labels("고성군") == {"강원특별자치도 고성군", "경상남도 고성군"}
     assert len(labels("중구")) == 6
+
+
+def test_town_names_that_are_everyday_words_are_not_read_as_places(gazetteer):
+    found = gazetteer.find_mentions("경찰청은 전국에서 음주운전 합동 단속을 벌이고 이동 경로와 행동 요령을 알렸다. 연동에서도.")
+    assert [m.surface for m in found] == []
+    assert [m.surface for m in gazetteer.find_mentions("백학면 주민들이 모였다.")] == ["백학면"]
+    assert {row["name"] for row in rows(PLACES_FILE)} >= EVERYDAY_WORDS  # facts kept, only not read
