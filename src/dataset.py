@@ -33,8 +33,8 @@ _SNIFF_BYTES = 1 << 16
 _PARQUET_BATCH_ROWS = 1024  # a Parquet file is read this many rows at a time, never whole
 _CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default, 131,072 characters, is a long article
 _ENCODINGS = ("utf-8-sig", "cp949")  # sniffed in this order
-_UNDECODED = re.compile("[\udc80-\udcff]")
-_NON_ASCII = re.compile(rb"[\x80-\xff]")  # what `surrogateescape` makes of undecodable bytes
+_UNDECODED = re.compile("[\udc80-\udcff]")  # what `surrogateescape` makes of undecodable bytes
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 @dataclass

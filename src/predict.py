@@ -287,13 +287,15 @@ def _output(path: Path | None) -> Iterator[Callable[[str], None]]:
         if not opened:
             opened.append(_open_output(path))
         stream = opened[0]
-        start, data = stream.tell(), memoryview(text.encode("utf-8"))
+        start = stream.tell() if stream.seekable() else None  # a pipe cannot be cut back
+        data = memoryview(text.encode("utf-8"))
         try:
             while data:  # unbuffered: a full disk shows here, in a short write or an error
                 data = data[stream.write(data):]
         except OSError as exc:
-            with contextlib.suppress(OSError):
-                stream.truncate(start)
+            if start is not None:
+                with contextlib.suppress(OSError):
+                    stream.truncate(start)
             raise OutputError(f"cannot write {path}: {exc.strerror}") from None
 
     try:

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -253,6 +254,9 @@ class FullDisk(io.RawIOBase):
     def writable(self):
         return True
 
+    def seekable(self):
+        return True
+
     def write(self, data):
         if not self.room:
             raise OSError(errno.ENOSPC, "No space left on device")
@@ -297,6 +301,18 @@ def test_a_batch_of_json_lines_on_standard_input_in_cp949(fitted_model_dir):
     first, second = map(json.loads, done.stdout.decode("utf-8").splitlines())
     assert first["municipality"] == "경기도 연천군"
     assert second == {"uid": "b", "error": "-:2: no text field (the record has: uid)"}
+
+
+def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
+    source, pipe = tmp_path / "in.jsonl", tmp_path / "pipe"
+    source.write_text(json.dumps({"uid": "a", "text": "연천군보건소는 백학면에서 검진을 한다."}) + "\n", encoding="utf-8")
+    os.mkfifo(pipe)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text(encoding="utf-8")))
+    reader.start()
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(pipe)]) == 0
+    reader.join(timeout=30)
+    assert json.loads(received[0])["uid"] == "a"
 
 
 def test_a_full_disk_on_standard_output_is_one_line(fitted_model_dir, capsys, monkeypatch):
