@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from typing import Callable, NoReturn, Sequence
 
 from src.errors import TaggerError, Terminated
@@ -24,7 +25,8 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
         return int(exc.code or 0)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     logging.captureWarnings(True)
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only it may handle signals
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         return work(args)
     except TaggerError as exc:
@@ -37,7 +39,8 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
         print("interrupted" + (f": {exc}" if str(exc) else ""), file=sys.stderr)
         return getattr(exc, "exit_code", 130)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _terminate(signum, frame) -> NoReturn:

@@ -30,6 +30,7 @@ OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 _SNIFF_BYTES = 1 << 16
+_ENCODING_SCAN_BYTES = 1 << 26  # how far into a file of ASCII to look for the Korean that tells its encoding
 _PARQUET_BATCH_ROWS = 1024  # a Parquet file is read this many rows at a time, never whole
 _CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default, 131,072 characters, is a long article
 _ENCODINGS = ("utf-8-sig", "cp949")  # sniffed in this order
@@ -64,17 +65,19 @@ class RecordError(ValueError):
         self.reason = reason
 
 
-def sniff_encoding(head: bytes) -> str:
-    """`utf-8-sig` for UTF-8 with or without BOM, else `cp949` (a superset of EUC-KR). Of a
+def sniff_encoding(head: bytes, korean: bytes | None = None) -> str:
+    """`utf-8-sig` for UTF-8 with or without BOM, else `cp949` (a superset of EUC-KR), told by
+    `korean` (the bytes from the first non-ASCII line on) or else by the `head` of the file. Of a
     file that mixes them, the encoding most lines are in: readers then name the other lines."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise DataError("starts with a UTF-16 byte-order mark: save the text as UTF-8 (or CP949)")
     if b"\x00" in head:
         raise DataError("binary data (NUL bytes), not text; UTF-16 text without a BOM reads so too")
+    sample = korean or head
     for encoding in _ENCODINGS:
-        if _decodes(head, encoding):
+        if _decodes(sample, encoding):
             return encoding
-    lines = head.split(b"\n")
+    lines = sample.split(b"\n")
     in_encoding = {encoding: sum(_decodes(line, encoding) for line in lines) for encoding in _ENCODINGS}
     best = max(_ENCODINGS, key=in_encoding.get)
     if not in_encoding[best]:
@@ -93,7 +96,7 @@ def _decodes(data: bytes, encoding: str) -> bool:
 def decode_text(data: bytes) -> str:
     """Bytes of a Korean text file → str, whichever of the supported encodings it uses."""
     try:
-        return data.decode(sniff_encoding(_from_first_non_ascii(data) or data[:_SNIFF_BYTES]))
+        return data.decode(sniff_encoding(data[:_SNIFF_BYTES], _from_first_non_ascii(data)))
     except UnicodeDecodeError as exc:
         raise DataError(f"undecodable bytes at offset {exc.start}") from None
 
@@ -107,7 +110,7 @@ def open_text(path: Path) -> io.TextIOWrapper:
     except OSError as exc:
         raise DataError(f"{path}: {exc.strerror}") from None
     try:
-        encoding = sniff_encoding(_first_non_ascii_in_file(path) or raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+        encoding = sniff_encoding(raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES], _first_non_ascii_in_file(path))
     except DataError as exc:
         raw.close()
         raise DataError(f"{path}: {exc}") from None
@@ -115,19 +118,29 @@ def open_text(path: Path) -> io.TextIOWrapper:
 
 
 def iter_stdin_records() -> Iterator[tuple[int, dict | RecordError]]:
-    """`(line, record)` from JSON Lines on standard input, as `iter_records` reads a file."""
-    raw = sys.stdin.buffer
-    try:
-        encoding = sniff_encoding(raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
-    except DataError as exc:
-        raise DataError(f"-: {exc}") from None
-    yield from _iter_jsonl(io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline=""))
+    """`(line, record)` from JSON Lines on standard input. A pipe cannot be read twice, so each
+    line's encoding is told from the line itself."""
+    for line_no, raw in enumerate(sys.stdin.buffer, start=1):
+        if not raw.strip():
+            continue
+        line = _decoded(raw)
+        yield line_no, _json_record(line) if line is not None else RecordError(
+            "bad encoding", "bytes that are not UTF-8 or CP949 text")
+
+
+def _decoded(raw: bytes) -> str | None:
+    for encoding in _ENCODINGS:
+        with contextlib.suppress(UnicodeDecodeError):
+            return raw.decode(encoding)
+    return None
 
 
 def _first_non_ascii_in_file(path: Path) -> bytes | None:
-    """What tells a file's encoding, however far in: a CSV may open with many rows of ASCII."""
+    """What tells a file's encoding, in its first 64 MB: a CSV may open with many rows of ASCII."""
     with path.open("rb") as scan:
         for block in iter(lambda: scan.read(1 << 20), b""):
+            if scan.tell() > _ENCODING_SCAN_BYTES:
+                return None
             sample = _from_first_non_ascii(block)
             if sample is not None:
                 return (sample + scan.read(_SNIFF_BYTES))[:_SNIFF_BYTES]
@@ -291,24 +304,18 @@ def as_text(value) -> str:
 
 def _iter_jsonl(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordError]]:
     for line_no, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        if _UNDECODED.search(line):
-            yield line_no, _encoding_error(stream)
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield line_no, RecordError("malformed line", f"not valid JSON ({exc.msg.removesuffix(' at')} "
-                                                         f"at character {exc.pos + 1})")
-            continue
-        except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
-            yield line_no, RecordError("malformed line", f"not usable JSON ({str(exc).split(':')[0]})")
-            continue
-        if not isinstance(record, dict):
-            yield line_no, RecordError("malformed line", "not a JSON object")
-            continue
-        yield line_no, record
+        if line.strip():
+            yield line_no, _encoding_error(stream) if _UNDECODED.search(line) else _json_record(line)
+
+
+def _json_record(line: str) -> dict | RecordError:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return RecordError("malformed line", f"not valid JSON ({exc.msg.removesuffix(' at')} at character {exc.pos + 1})")
+    except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
+        return RecordError("malformed line", f"not usable JSON ({str(exc).split(':')[0]})")
+    return record if isinstance(record, dict) else RecordError("malformed line", "not a JSON object")
 
 
 def _iter_csv(stream: io.TextIOWrapper, path: Path,

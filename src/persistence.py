@@ -73,13 +73,14 @@ def load_card(model_dir: Path) -> dict[str, Any]:
     return card
 
 
-def load_model(source: str | Path) -> tuple[Any, dict[str, Any]]:
+def load_model(source: str | Path, fail_fast: bool = True) -> tuple[Any, dict[str, Any]]:
     """The fitted pipeline and its card, from a model directory or a registry URI such as
-    `models:/NAME@ALIAS`. A missing, altered or incompatible model raises `ModelError`."""
+    `models:/NAME@ALIAS` (fail_fast: see `download_registered_model`). A missing, altered or
+    incompatible model raises `ModelError`."""
     if str(source).startswith("models:/"):
         from src.tracking import download_registered_model  # imports MLflow: only when asked for
 
-        source = download_registered_model(str(source))
+        source = download_registered_model(str(source), fail_fast)
     model_dir = Path(source)
     with _locked(model_dir, shared=True):
         card = load_card(model_dir)

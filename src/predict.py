@@ -6,8 +6,9 @@
 A `.txt` article's first line is its title. Files may be UTF-8 (with or without BOM) or
 CP949/EUC-KR. A file or record that cannot be read is reported on stderr, one line each, and
 the rest are still tagged: the exit code is 0 when all succeeded, 1 when some failed, 2 for a
-usage error, 3 for a records file that cannot be tagged as a whole (no `text` column, no records)
-and 4 when there is no usable model. Loading a model unpickles it, which runs code:
+usage error, 3 for a records file that cannot be tagged as a whole (no `text` column, no records),
+4 when there is no usable model, 5 when the output cannot be written, and 130 / 143 when stopped
+by Ctrl-C / SIGTERM. Loading a model unpickles it, which runs code:
 use only model files from a source you trust.
 """
 
@@ -28,7 +29,7 @@ from src.cli import run
 from src.config import MODEL_DIR, TOP_K_RANGE
 from src.dataset import (SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records, not_text, parse_article,
                          read_article)
-from src.errors import DataError, OutputError, UsageError
+from src.errors import DataError, OutputError, TaggerError, UsageError
 from src.persistence import load_model
 
 BATCH_SIZE = 256
@@ -108,21 +109,23 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     an interrupted run leaves only whole lines behind."""
     from tqdm import tqdm
 
-    tally, lines = Counter(), _formatter(args.output)
+    output, lines, tally = _BatchOutput(args.output), _formatter(args.output), Counter()
     try:
-        with _output(args.output) as write, tqdm(desc="tagging", unit="article", disable=None,
-                                                 file=sys.stderr) as progress:
+        with contextlib.closing(output), tqdm(desc="tagging", unit="article", disable=None,
+                                               file=sys.stderr) as progress:
             for chunk in _chunks(_records(args.input), BATCH_SIZE):
                 results = tag_records(model, args.input.name, chunk, args.top_k)
-                write(lines(results))
-                tally.update(written=len(results), failed=sum("error" in r for r in results),
+                output.write(lines(results), len(results))
+                tally.update(failed=sum("error" in r for r in results),
                              no_uid=sum(not as_text(r["uid"]) and "error" not in r for r in results))
                 progress.update(len(chunk))
     except KeyboardInterrupt as stop:
-        raise type(stop)(_left_behind(tally["written"], args.output)) from None
-    except OutputError as exc:
-        raise OutputError(f"{exc}; {_left_behind(tally['written'], args.output)}") from None
-    if not tally["written"]:
+        raise type(stop)(output.left_behind()) from None
+    except TaggerError as exc:  # the output failed, or a Parquet file turned out damaged midway
+        if output.started:
+            raise type(exc)(f"{exc}; {output.left_behind()}") from None
+        raise
+    if not output.records:
         raise DataError(f"{args.input}: no records to tag")
     if tally["no_uid"]:
         print(f"warning: {tally['no_uid']} record(s) have no uid: the output keeps the input's order, "
@@ -165,13 +168,6 @@ def _predict_named(model: Any, named: list[tuple[str, tuple[str, str]]], top_k: 
             print(f"warning: {name}: {len(title) + len(text):,} characters, only the first {limit:,} "
                   "are tagged", file=sys.stderr)
     return predict_texts(model, [article for _, article in named], top_k)
-
-
-def _left_behind(written: int, output: Path | None) -> str:
-    """What a batch stopped midway leaves: whole lines only, and how many."""
-    if not written:
-        return "no records were written" + (f", {output} is as it was" if output else "")
-    return f"{written:,} record(s) were written, {output or 'the output'} is incomplete"
 
 
 def _is_csv(output: Path | None) -> bool:
@@ -273,36 +269,53 @@ def _problem(title: str, text: str) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def _output(path: Path | None) -> Iterator[Callable[[str], None]]:
-    """A writer to `path` (or stdout) that opens it at the first write, so that input which
-    cannot be read at all leaves an existing output file as it was. A chunk the disk cannot take
-    is cut off again, so the file holds whole lines only."""
-    if path is None:
-        yield _to_stdout
-        return
-    opened = []
+class _BatchOutput:
+    """Where a batch's lines go: `path`, opened at the first write (so that input refused whole
+    leaves an existing file as it was), or stdout. A chunk goes out whole or not at all: one the
+    disk cannot take, or cut by Ctrl-C, is cut off again, so the output holds whole lines only."""
 
-    def write(text: str) -> None:
-        if not opened:
-            opened.append(_open_output(path))
-        stream = opened[0]
+    def __init__(self, path: Path | None):
+        self.path, self.records, self._stream = path, 0, None
+
+    @property
+    def started(self) -> bool:
+        return self._stream is not None or self.records > 0
+
+    def write(self, text: str, records: int) -> None:
+        if self.path is None:
+            _to_stdout(text)
+        else:
+            self._write_file(text.encode("utf-8"))
+        self.records += records
+
+    def left_behind(self) -> str:
+        """What a batch stopped midway leaves, and how many records."""
+        if self.records:
+            return f"{self.records:,} record(s) were written, {self.path or 'the output'} is incomplete"
+        if self.path is None:
+            return "no records were written"
+        return f"no records were written, {self.path} is {'empty' if self._stream else 'as it was'}"
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+    def _write_file(self, data: bytes) -> None:
+        if self._stream is None:
+            self._stream = _open_output(self.path)
+        stream = self._stream
         start = stream.tell() if stream.seekable() else None  # a pipe cannot be cut back
-        data = memoryview(text.encode("utf-8"))
+        rest = memoryview(data)
         try:
-            while data:  # unbuffered: a full disk shows here, in a short write or an error
-                data = data[stream.write(data):]
-        except OSError as exc:
+            while rest:  # unbuffered: a full disk shows here, in a short write or an error
+                rest = rest[stream.write(rest):]
+        except BaseException as exc:
             if start is not None:
                 with contextlib.suppress(OSError):
                     stream.truncate(start)
-            raise OutputError(f"cannot write {path}: {exc.strerror}") from None
-
-    try:
-        yield write
-    finally:
-        for stream in opened:
-            stream.close()
+            if isinstance(exc, OSError):
+                raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
+            raise
 
 
 def _open_output(path: Path):

@@ -11,7 +11,7 @@ import contextlib
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import mlflow
 import mlflow.pyfunc
@@ -20,6 +20,9 @@ import pandas as pd
 from src.config import DEFAULT_TRACKING_URI, ROOT, TrackingParams
 
 _PARAM_VALUE_LIMIT = 6000
+# MLflow's defaults (7 retries, 120 s each) keep a batch job waiting minutes for a server that is down
+_FAIL_FAST = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+              "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 CHAMPION = "champion"
 
 
@@ -134,27 +137,41 @@ def log_evaluation_run(card: dict[str, Any], model_source: str, data: Path, metr
         return run.info.run_id
 
 
-def download_registered_model(uri: str) -> Path:
-    """The model directory (`tagger.joblib` + card) of a registry model such as `models:/NAME@ALIAS`."""
+def download_registered_model(uri: str, fail_fast: bool = True) -> Path:
+    """The model directory (`tagger.joblib` + card) of a registry model such as `models:/NAME@ALIAS`.
+    fail_fast: a tracking server that does not answer fails the download within about half a
+    minute, not after MLflow's minutes of retries (unless the user set them)."""
     from src.errors import ModelError
 
     database = _sqlite_file()
     if database is not None and not database.exists():  # MLflow would make an empty store there
         raise ModelError(f"cannot fetch {uri}: there is no MLflow store {database} "
                          "(train a model first, or set MLFLOW_TRACKING_URI)")
-    # A tracking server that does not answer fails in seconds, not after MLflow's 4 minutes of retries.
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2")
-    os.environ.setdefault("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1")
-    logging.getLogger("urllib3").setLevel(logging.ERROR)  # each retry's warning: the error says it all
     _connect()
     try:
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+        with _failing_fast() if fail_fast else contextlib.nullcontext():
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     except Exception as exc:  # MLflow raises its own and third-party errors for a bad URI
         raise ModelError(f"cannot fetch {uri} from {tracking_uri()}: {str(exc).splitlines()[0]}") from None
     cards = sorted(local.glob("artifacts/*/tagger.json"))
     if not cards:
         raise ModelError(f"{uri} holds no tagger model")
     return cards[0].parent
+
+
+@contextlib.contextmanager
+def _failing_fast() -> Iterator[None]:
+    added = {name: value for name, value in _FAIL_FAST.items() if name not in os.environ}
+    urllib3 = logging.getLogger("urllib3")
+    level = urllib3.level
+    os.environ.update(added)
+    urllib3.setLevel(logging.ERROR)  # a warning per retry: the error says it all
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+        urllib3.setLevel(level)
 
 
 def champion_lock() -> contextlib.AbstractContextManager:

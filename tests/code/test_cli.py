@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from src import predict, train
+from src.errors import DataError
 from src.config import ROOT
 from tests.conftest import EXAMPLES, SAMPLE_CORPUS
 
@@ -105,6 +106,18 @@ def test_predict_registry_model(trained, capsys, monkeypatch):
     assert predict.main(["--model", "models:/tagger-test@champion", str(EXAMPLE)]) == 0
     assert "경기도 연천군" in capsys.readouterr().out
     assert predict.main(["--model", "models:/no-such-model@champion", str(EXAMPLE)]) == 4
+
+
+def test_a_tracking_server_that_is_down_fails_in_seconds_and_leaves_no_setting_behind(capsys, monkeypatch):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    started = time.monotonic()
+    assert predict.main(["--model", "models:/tagger-test@champion", str(EXAMPLE)]) == 4
+    assert time.monotonic() - started < 30
+    assert capsys.readouterr().err.startswith("error: cannot fetch models:/tagger-test@champion from http")
+    assert not [name for name in os.environ if name.startswith("MLFLOW_HTTP_REQUEST")]
 
 
 def test_a_registry_model_in_a_store_that_does_not_exist_is_refused_without_making_it(tmp_path, capsys, monkeypatch):
@@ -293,14 +306,16 @@ def test_a_full_disk_stops_a_batch_with_one_line_and_whole_lines_in_the_output(
 
 
 def test_a_batch_of_json_lines_on_standard_input_in_cp949(fitted_model_dir):
-    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in
-                    [{"uid": "a", "text": "연천군보건소는 백학면에서 검진을 한다."}, {"uid": "b"}])
+    english = [{"uid": f"e{n}", "text": "English only, beyond what a pipe buffers at once"} for n in range(200)]
+    records = [*english, {"uid": "a", "text": "연천군보건소는 백학면에서 검진을 한다."}, {"uid": "b"}]
+    lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    assert len(lines) - len(lines.split('{"uid": "a"')[1]) > 8192
     done = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
                           cwd=ROOT, input=lines.encode("cp949"), capture_output=True)
     assert done.returncode == 1
-    first, second = map(json.loads, done.stdout.decode("utf-8").splitlines())
-    assert first["municipality"] == "경기도 연천군"
-    assert second == {"uid": "b", "error": "-:2: no text field (the record has: uid)"}
+    *_, korean, no_text = map(json.loads, done.stdout.decode("utf-8").splitlines())
+    assert korean["municipality"] == "경기도 연천군"
+    assert no_text == {"uid": "b", "error": "-:202: no text field (the record has: uid)"}
 
 
 def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
@@ -313,6 +328,39 @@ def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(pipe)]) == 0
     reader.join(timeout=30)
     assert json.loads(received[0])["uid"] == "a"
+
+
+def test_a_disk_full_at_the_first_write_says_the_output_is_empty(fitted_model_dir, tmp_path, capsys, monkeypatch):
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps({"uid": "a", "text": "연천군보건소는 백학면에서 검진을 한다."}) + "\n", encoding="utf-8")
+    out.write_text("an earlier output\n", encoding="utf-8")
+    monkeypatch.setattr(predict, "_open_output", lambda path: FullDisk(path, room=0))
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]) == 5
+    assert capsys.readouterr().err.endswith(f"; no records were written, {out} is empty\n")
+    assert out.read_bytes() == b""
+
+
+def test_an_input_that_fails_midway_says_what_the_output_holds(fitted_model_dir, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out.jsonl"
+
+    def damaged_after_one_record(source):  # as a Parquet file whose second row group is damaged
+        yield 1, {"uid": "a", "text": "연천군보건소는 백학면에서 검진을 한다."}
+        raise DataError(f"{source}: cannot read Parquet (OSError)")
+
+    monkeypatch.setattr(predict, "BATCH_SIZE", 1)
+    monkeypatch.setattr(predict, "_records", damaged_after_one_record)
+    assert predict.main(["--model", str(fitted_model_dir), "--input", "in.parquet", "--output", str(out)]) == 3
+    assert capsys.readouterr().err == (f"error: in.parquet: cannot read Parquet (OSError); "
+                                       f"1 record(s) were written, {out} is incomplete\n")
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_a_command_runs_outside_the_main_thread(fitted_model_dir, capsys):
+    codes = []
+    worker = threading.Thread(target=lambda: codes.append(predict.main(["--model", str(fitted_model_dir), str(EXAMPLE)])))
+    worker.start()
+    worker.join(timeout=60)
+    assert codes == [0] and "경기도 연천군" in capsys.readouterr().out
 
 
 def test_a_full_disk_on_standard_output_is_one_line(fitted_model_dir, capsys, monkeypatch):

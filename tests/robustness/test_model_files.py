@@ -165,6 +165,7 @@ def test_training_killed_midway_leaves_the_previous_model(model_dir, tmp_path):
     command = [sys.executable, "-m", "src.train", f"output.model_dir={model_dir}", "tracking.enabled=false",
                f"data.cache_dir={tmp_path / 'cache'}"]
     states = []  # what the directory held after each kill
+
     def fitting() -> bool:  # the training articles are tokenized and cached
         return any((tmp_path / "cache").glob("kiwi-*.joblib"))
 
