@@ -312,7 +312,8 @@ def _json_record(line: str) -> dict | RecordError:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        return RecordError("malformed line", f"not valid JSON ({exc.msg.removesuffix(' at')} at character {exc.pos + 1})")
+        problem = f"{exc.msg.removesuffix(' at')} at character {exc.pos + 1}"
+        return RecordError("malformed line", f"not valid JSON ({problem})")
     except (ValueError, RecursionError) as exc:  # a number too long, nesting too deep
         return RecordError("malformed line", f"not usable JSON ({str(exc).split(':')[0]})")
     return record if isinstance(record, dict) else RecordError("malformed line", "not a JSON object")
@@ -324,7 +325,7 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(stream, strict=True)
     try:
-        header = [name.strip().lower() for name in next(reader)]  # as a spreadsheet may write them
+        header = _column_names(next(reader))
     except StopIteration:
         return
     except csv.Error as exc:
@@ -351,6 +352,11 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
             yield start, dict(zip(header, cells))
 
 
+def _column_names(names: Sequence[str]) -> list[str]:
+    """Column names as a spreadsheet may write them (` Title`, `Text`) → as the records name them."""
+    return [name.strip().lower() for name in names]
+
+
 def _check_columns(path: Path, header: list[str], required: Sequence[str]) -> None:
     missing = [name for name in required if name not in header]
     if missing:
@@ -368,7 +374,8 @@ def _iter_parquet(path: Path, required: Sequence[str]) -> Iterator[tuple[int, di
 
     with _parquet_errors(path):
         parquet = pq.ParquetFile(path)
-    _check_columns(path, parquet.schema_arrow.names, required)
+    names = _column_names(parquet.schema_arrow.names)
+    _check_columns(path, names, required)
     batches = parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS)
     row_no = 0
     while True:
@@ -376,7 +383,7 @@ def _iter_parquet(path: Path, required: Sequence[str]) -> Iterator[tuple[int, di
             batch = next(batches, None)
         if batch is None:
             return
-        for row_no, record in enumerate(batch.to_pylist(), start=row_no + 1):
+        for row_no, record in enumerate(batch.rename_columns(names).to_pylist(), start=row_no + 1):
             yield row_no, record
 
 

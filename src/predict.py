@@ -19,6 +19,7 @@ import contextlib
 import csv
 import io
 import json
+import signal
 import sys
 from collections import Counter
 from itertools import islice
@@ -271,8 +272,8 @@ def _problem(title: str, text: str) -> str | None:
 
 class _BatchOutput:
     """Where a batch's lines go: `path`, opened at the first write (so that input refused whole
-    leaves an existing file as it was), or stdout. A chunk goes out whole or not at all: one the
-    disk cannot take, or cut by Ctrl-C, is cut off again, so the output holds whole lines only."""
+    leaves an existing file as it was), or stdout. A chunk goes out whole: Ctrl-C and SIGTERM wait
+    until it is written (a pipe cannot be cut back), and one the disk cannot take is cut off again."""
 
     def __init__(self, path: Path | None):
         self.path, self.records, self._stream = path, 0, None
@@ -282,11 +283,12 @@ class _BatchOutput:
         return self._stream is not None or self.records > 0
 
     def write(self, text: str, records: int) -> None:
-        if self.path is None:
-            _to_stdout(text)
-        else:
-            self._write_file(text.encode("utf-8"))
-        self.records += records
+        with _signals_held():
+            if self.path is None:
+                _to_stdout(text)
+            else:
+                self._write_file(text.encode("utf-8"))
+            self.records += records
 
     def left_behind(self) -> str:
         """What a batch stopped midway leaves, and how many records."""
@@ -294,7 +296,11 @@ class _BatchOutput:
             return f"{self.records:,} record(s) were written, {self.path or 'the output'} is incomplete"
         if self.path is None:
             return "no records were written"
-        return f"no records were written, {self.path} is {'empty' if self._stream else 'as it was'}"
+        if self._stream is None:
+            return f"no records were written, {self.path} is as it was"
+        if self._stream.seekable():
+            return f"no records were written, {self.path} is empty"
+        return "no records were written whole"
 
     def close(self) -> None:
         if self._stream is not None:
@@ -309,13 +315,20 @@ class _BatchOutput:
         try:
             while rest:  # unbuffered: a full disk shows here, in a short write or an error
                 rest = rest[stream.write(rest):]
-        except BaseException as exc:
+        except OSError as exc:
             if start is not None:
                 with contextlib.suppress(OSError):
                     stream.truncate(start)
-            if isinstance(exc, OSError):
-                raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
-            raise
+            raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _open_output(path: Path):

@@ -330,6 +330,32 @@ def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
     assert json.loads(received[0])["uid"] == "a"
 
 
+class PipeSignalledMidWrite(FullDisk):
+    """A pipe that takes a chunk in two writes, with SIGTERM arriving between them."""
+
+    def seekable(self):
+        return False
+
+    def write(self, data):
+        if self.room:  # the first write of the run: half of it, then the signal
+            self.room = 0
+            written = self.file.write(data[:len(data) // 2])
+            os.kill(os.getpid(), signal.SIGTERM)
+            return written
+        return self.file.write(data)
+
+
+def test_a_signal_waits_until_the_chunk_is_written_whole(fitted_model_dir, tmp_path, capsys, monkeypatch):
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    records = [{"uid": str(n), "text": "연천군보건소는 백학면에서 검진을 한다."} for n in range(2)]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    monkeypatch.setattr(predict, "BATCH_SIZE", 1)
+    monkeypatch.setattr(predict, "_open_output", lambda path: PipeSignalledMidWrite(path, room=1))
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]) == 143
+    assert [json.loads(line)["uid"] for line in out.read_text(encoding="utf-8").splitlines()] == ["0"]
+    assert capsys.readouterr().err == f"interrupted: 1 record(s) were written, {out} is incomplete\n"
+
+
 def test_a_disk_full_at_the_first_write_says_the_output_is_empty(fitted_model_dir, tmp_path, capsys, monkeypatch):
     source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_text(json.dumps({"uid": "a", "text": "연천군보건소는 백학면에서 검진을 한다."}) + "\n", encoding="utf-8")
@@ -357,7 +383,8 @@ def test_an_input_that_fails_midway_says_what_the_output_holds(fitted_model_dir,
 
 def test_a_command_runs_outside_the_main_thread(fitted_model_dir, capsys):
     codes = []
-    worker = threading.Thread(target=lambda: codes.append(predict.main(["--model", str(fitted_model_dir), str(EXAMPLE)])))
+    command = ["--model", str(fitted_model_dir), str(EXAMPLE)]
+    worker = threading.Thread(target=lambda: codes.append(predict.main(command)))
     worker.start()
     worker.join(timeout=60)
     assert codes == [0] and "경기도 연천군" in capsys.readouterr().out

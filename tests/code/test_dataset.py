@@ -89,10 +89,13 @@ def test_a_uid_repeated_in_another_file_is_a_duplicate(write):
         load_corpora([first, write("c.jsonl", jsonl(record("a1")))], CATEGORIES, PLACES, on_error="skip")
 
 
-def test_csv_column_names_are_read_without_spaces_or_capitals(write):
+def test_column_names_are_read_without_spaces_or_capitals(write, tmp_path):
     path = write("c.csv", "UID, Title, Text, Category, Category_Alt, Municipality\na1,제목,본문,health,,없음\n")
     frame, _ = load_corpus(path, CATEGORIES, PLACES)
     assert frame.loc[0, ["uid", "text", "municipality"]].tolist() == ["a1", "본문", "없음"]
+    parquet = tmp_path / "c.parquet"
+    pd.DataFrame([{f" {k.title()} ": v for k, v in record("a1").items()}]).to_parquet(parquet)
+    assert load_corpus(parquet, CATEGORIES, PLACES)[0].loc[0, "uid"] == "a1"
 
 
 def test_csv_in_cp949_and_broken_quoting(write):
