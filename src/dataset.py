@@ -69,10 +69,7 @@ def sniff_encoding(head: bytes, korean: bytes | None = None) -> str:
     """`utf-8-sig` for UTF-8 with or without BOM, else `cp949` (a superset of EUC-KR), told by
     `korean` (the bytes from the first non-ASCII line on) or else by the `head` of the file. Of a
     file that mixes them, the encoding most lines are in: readers then name the other lines."""
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DataError("starts with a UTF-16 byte-order mark: save the text as UTF-8 (or CP949)")
-    if b"\x00" in head:
-        raise DataError("binary data (NUL bytes), not text; UTF-16 text without a BOM reads so too")
+    _refuse_binary(head)
     sample = korean or head
     for encoding in _ENCODINGS:
         if _decodes(sample, encoding):
@@ -83,6 +80,13 @@ def sniff_encoding(head: bytes, korean: bytes | None = None) -> str:
     if not in_encoding[best]:
         raise DataError("not UTF-8 or CP949/EUC-KR text")
     return best
+
+
+def _refuse_binary(head: bytes) -> None:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError("starts with a UTF-16 byte-order mark: save the text as UTF-8 (or CP949)")
+    if b"\x00" in head:
+        raise DataError("binary data (NUL bytes), not text; UTF-16 text without a BOM reads so too")
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -120,7 +124,12 @@ def open_text(path: Path) -> io.TextIOWrapper:
 def iter_stdin_records() -> Iterator[tuple[int, dict | RecordError]]:
     """`(line, record)` from JSON Lines on standard input. A pipe cannot be read twice, so each
     line's encoding is told from the line itself."""
-    for line_no, raw in enumerate(sys.stdin.buffer, start=1):
+    stdin = sys.stdin.buffer
+    try:  # what is not text at all is refused whole, as a file is
+        _refuse_binary(stdin.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
+    except DataError as exc:
+        raise DataError(f"-: {exc}") from None
+    for line_no, raw in enumerate(stdin, start=1):
         if not raw.strip():
             continue
         line = _decoded(raw)
@@ -358,6 +367,9 @@ def _column_names(names: Sequence[str]) -> list[str]:
 
 
 def _check_columns(path: Path, header: list[str], required: Sequence[str]) -> None:
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise DataError(f"{path}: more than one column named {', '.join(twice)} (spaces and capitals aside)")
     missing = [name for name in required if name not in header]
     if missing:
         raise DataError(f"{path}: no column {', '.join(missing)} "
@@ -383,8 +395,8 @@ def _iter_parquet(path: Path, required: Sequence[str]) -> Iterator[tuple[int, di
             batch = next(batches, None)
         if batch is None:
             return
-        for row_no, record in enumerate(batch.rename_columns(names).to_pylist(), start=row_no + 1):
-            yield row_no, record
+        for row_no, row in enumerate(batch.to_pylist(), start=row_no + 1):
+            yield row_no, dict(zip(names, row.values()))
 
 
 @contextlib.contextmanager

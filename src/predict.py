@@ -19,7 +19,6 @@ import contextlib
 import csv
 import io
 import json
-import signal
 import sys
 from collections import Counter
 from itertools import islice
@@ -272,23 +271,22 @@ def _problem(title: str, text: str) -> str | None:
 
 class _BatchOutput:
     """Where a batch's lines go: `path`, opened at the first write (so that input refused whole
-    leaves an existing file as it was), or stdout. A chunk goes out whole: Ctrl-C and SIGTERM wait
-    until it is written (a pipe cannot be cut back), and one the disk cannot take is cut off again."""
+    leaves an existing file as it was), or stdout. A chunk that a full disk, Ctrl-C or SIGTERM
+    stops midway is cut off again, so a file holds whole lines only (a pipe cannot be cut back)."""
 
     def __init__(self, path: Path | None):
-        self.path, self.records, self._stream = path, 0, None
+        self.path, self.records, self._stream, self._seekable = path, 0, None, False
 
     @property
     def started(self) -> bool:
         return self._stream is not None or self.records > 0
 
     def write(self, text: str, records: int) -> None:
-        with _signals_held():
-            if self.path is None:
-                _to_stdout(text)
-            else:
-                self._write_file(text.encode("utf-8"))
-            self.records += records
+        if self.path is None:
+            _to_stdout(text)
+        else:
+            self._write_file(text.encode("utf-8"))
+        self.records += records
 
     def left_behind(self) -> str:
         """What a batch stopped midway leaves, and how many records."""
@@ -298,7 +296,7 @@ class _BatchOutput:
             return "no records were written"
         if self._stream is None:
             return f"no records were written, {self.path} is as it was"
-        if self._stream.seekable():
+        if self._seekable:
             return f"no records were written, {self.path} is empty"
         return "no records were written whole"
 
@@ -309,26 +307,20 @@ class _BatchOutput:
     def _write_file(self, data: bytes) -> None:
         if self._stream is None:
             self._stream = _open_output(self.path)
+            self._seekable = self._stream.seekable()
         stream = self._stream
-        start = stream.tell() if stream.seekable() else None  # a pipe cannot be cut back
+        start = stream.tell() if self._seekable else None
         rest = memoryview(data)
         try:
             while rest:  # unbuffered: a full disk shows here, in a short write or an error
                 rest = rest[stream.write(rest):]
-        except OSError as exc:
+        except BaseException as exc:  # a full disk, or Ctrl-C / SIGTERM midway through the chunk
             if start is not None:
                 with contextlib.suppress(OSError):
                     stream.truncate(start)
-            raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            if isinstance(exc, OSError):
+                raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
+            raise
 
 
 def _open_output(path: Path):

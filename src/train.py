@@ -218,7 +218,8 @@ def _compare_and_promote(params: Params, run_id: str, version: str, card: dict[s
     score, champion_score = card["metrics"][metric], None
     if has_champion(name):
         try:
-            champion, champion_card = load_model(champion_uri(name), fail_fast=False)  # a blip is no verdict
+            # with MLflow's full retries: a short network blip must not pass for a broken champion
+            champion, champion_card = load_model(champion_uri(name), fail_fast=False)
         except ModelError as exc:  # e.g. written by an incompatible version: anything beats it
             log.warning("the current champion cannot be used (%s)", exc)
         else:

@@ -109,6 +109,8 @@ def test_predict_registry_model(trained, capsys, monkeypatch):
 
 
 def test_a_tracking_server_that_is_down_fails_in_seconds_and_leaves_no_setting_behind(capsys, monkeypatch):
+    for name in [name for name in os.environ if name.startswith("MLFLOW_HTTP_REQUEST")]:
+        monkeypatch.delenv(name)
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -268,6 +270,8 @@ class FullDisk(io.RawIOBase):
         return True
 
     def seekable(self):
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
         return True
 
     def write(self, data):
@@ -316,6 +320,10 @@ def test_a_batch_of_json_lines_on_standard_input_in_cp949(fitted_model_dir):
     *_, korean, no_text = map(json.loads, done.stdout.decode("utf-8").splitlines())
     assert korean["municipality"] == "경기도 연천군"
     assert no_text == {"uid": "b", "error": "-:202: no text field (the record has: uid)"}
+    utf16 = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
+                           cwd=ROOT, input=lines.encode("utf-16"), capture_output=True, text=False)
+    assert utf16.returncode == 3
+    assert utf16.stderr.decode().startswith("error: -: starts with a UTF-16 byte-order mark")
 
 
 def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
@@ -330,27 +338,24 @@ def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
     assert json.loads(received[0])["uid"] == "a"
 
 
-class PipeSignalledMidWrite(FullDisk):
-    """A pipe that takes a chunk in two writes, with SIGTERM arriving between them."""
-
-    def seekable(self):
-        return False
+class SignalledMidChunk(FullDisk):
+    """A file that takes the second chunk in two writes, with SIGTERM arriving between them."""
 
     def write(self, data):
-        if self.room:  # the first write of the run: half of it, then the signal
-            self.room = 0
+        self.room += 1  # counts the writes here
+        if self.room == 2:
             written = self.file.write(data[:len(data) // 2])
             os.kill(os.getpid(), signal.SIGTERM)
             return written
         return self.file.write(data)
 
 
-def test_a_signal_waits_until_the_chunk_is_written_whole(fitted_model_dir, tmp_path, capsys, monkeypatch):
+def test_a_signal_midway_through_a_chunk_leaves_whole_lines(fitted_model_dir, tmp_path, capsys, monkeypatch):
     source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     records = [{"uid": str(n), "text": "연천군보건소는 백학면에서 검진을 한다."} for n in range(2)]
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     monkeypatch.setattr(predict, "BATCH_SIZE", 1)
-    monkeypatch.setattr(predict, "_open_output", lambda path: PipeSignalledMidWrite(path, room=1))
+    monkeypatch.setattr(predict, "_open_output", lambda path: SignalledMidChunk(path, room=0))
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]) == 143
     assert [json.loads(line)["uid"] for line in out.read_text(encoding="utf-8").splitlines()] == ["0"]
     assert capsys.readouterr().err == f"interrupted: 1 record(s) were written, {out} is incomplete\n"
