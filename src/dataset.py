@@ -113,8 +113,9 @@ def open_text(path: Path) -> io.TextIOWrapper:
         raw = path.open("rb")
     except OSError as exc:
         raise DataError(f"{path}: {exc.strerror}") from None
-    try:
-        encoding = sniff_encoding(raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES], _first_non_ascii_in_file(path))
+    head = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+    try:  # a head of ASCII only tells nothing: then the file is read on to its first Korean line
+        encoding = sniff_encoding(head, _first_non_ascii_in_file(path) if head.isascii() else None)
     except DataError as exc:
         raw.close()
         raise DataError(f"{path}: {exc}") from None
