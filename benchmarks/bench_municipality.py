@@ -1,6 +1,8 @@
 """Municipality benchmark on the shared split (train on train.jsonl, score test.jsonl):
 
 - accuracy, 없음 precision/recall, accuracy on governments that never occur in train;
+- the same for the test articles' headlines alone (title, no text), as a news portal's feed
+  of headlines is tagged;
 - accuracy when every mention of the gold government's own name is masked (연천군 → ○○군),
   i.e. what 읍면동, institution and head-of-government cues recover;
 - the naive baseline "first government named in the text";
@@ -42,7 +44,6 @@ from src.dataset import iter_records, load_corpus  # noqa: E402
 from src.evaluate import municipality_scores  # noqa: E402
 from src.gazetteer import Gazetteer, load_gazetteer  # noqa: E402
 from src.pipeline import build_pipeline  # noqa: E402
-
 
 
 def first_named(text: str, gazetteer: Gazetteer, none_label: str) -> str:
@@ -138,6 +139,8 @@ def main() -> int:
     masked = [(gazetteer.mask(t, g), gazetteer.mask(x, g))
               for t, x, g in zip(test["title"], test["text"], gold) if g != none]
     masked_predicted = heads.municipality_.predict(tokenizer.transform(masked))
+    headlines = tokenizer.transform([(title, "") for title in test["title"]])
+    headline_scores = municipality_scores(gold, heads.municipality_.predict(headlines), none)
     naive = [first_named(f"{t}\n{x}", gazetteer, none) for t, x in zip(test["title"], test["text"])]
 
     train_gold = np.asarray(train["municipality"].tolist(), dtype=object)
@@ -151,6 +154,7 @@ def main() -> int:
     results = {
         **scores,
         **cv_scores,
+        **{f"headline_{k}": v for k, v in headline_scores.items()},
         "test_misses": where_missed(test_ranked, gold, test["source_set"].tolist(), none),
         "cv_misses": where_missed(cv_ranked, train_gold, train["source_set"].tolist(), none),
         "cv_regional_newspapers": by_newspaper(cv_predicted[regional], train_gold[regional],

@@ -38,6 +38,13 @@ class Article(NamedTuple):
     text: str
     tokens: tuple[str, ...]
     proper_noun_starts: frozenset[int] = frozenset()
+    n_title_tokens: int = 0  # how many of `tokens` come from the title (title_weight copies of them)
+
+    def headline(self) -> Article:
+        """The article as its title alone, as a headline without text is tagged."""
+        return Article(self.title, "", self.tokens[:self.n_title_tokens],
+                       frozenset(start for start in self.proper_noun_starts if start < len(self.title)),
+                       self.n_title_tokens)
 
 
 class _Analysis(NamedTuple):
@@ -80,7 +87,7 @@ class KiwiTokenizer(TransformerMixin, BaseEstimator):
     def transform(self, X) -> list[Article]:
         pairs = [_cut(pair, self.max_chars) for pair in as_pairs(X)]
         keep = set(self.pos_tags)
-        return [Article(title, text, self._select(analysis, keep), frozenset(analysis.proper_noun_starts))
+        return [self._article(title, text, analysis, keep)
                 for (title, text), analysis in zip(pairs, self._analyze(pairs))]
 
     def __getstate__(self) -> dict[str, Any]:
@@ -96,10 +103,11 @@ class KiwiTokenizer(TransformerMixin, BaseEstimator):
                                        load_multi_dict=self.multi_word_dict)
         return self._kiwi_instance
 
-    def _select(self, analysis: _Analysis, keep: set[str]) -> tuple[str, ...]:
+    def _article(self, title: str, text: str, analysis: _Analysis, keep: set[str]) -> Article:
         kept = [form for form, tag in zip(analysis.forms, analysis.tags) if tag in keep]
         n_title = sum(1 for tag in analysis.tags[:analysis.n_title] if tag in keep)
-        return tuple(kept[:n_title] * self.title_weight + kept[n_title:])
+        return Article(title, text, tuple(kept[:n_title] * self.title_weight + kept[n_title:]),
+                       frozenset(analysis.proper_noun_starts), n_title * self.title_weight)
 
     def is_cached(self, X) -> bool:
         """Whether the analyses of these articles are in the cache, so that `transform` runs no kiwipiepy."""

@@ -16,11 +16,11 @@ from collections import Counter, defaultdict
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.validation import check_is_fitted
@@ -76,9 +76,10 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: list[Article], y):
         y = np.asarray(y, dtype=object)
+        headlines = [article.headline() for article in X]
         mentions = self._mentions(X)
         self.head_names_ = _learn_head_names(X, mentions, y)
-        p_level = self._fit_level_text(X, y)
+        p_level, p_level_headlines = self._fit_level_text(X, headlines, y)
         rows, targets, weights = [], [], []
 
         def add(candidates_per_article, golds, weight):
@@ -92,15 +93,17 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
             named = [i for i, gold in enumerate(y) if gold in self.gazetteer.regions]
             masked = [self._masked(X[i], y[i]) for i in named]
             add(self._candidates(masked, self._mentions(masked), p_level[named]), y[named], self.mask_augment)
-        self.scorer_ = HistGradientBoostingClassifier(
-            max_iter=self.max_iter, learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state)
-        if len(set(targets)) < 2:  # no candidate was ever (or always) right: nothing to learn but that
-            self.scorer_ = DummyClassifier(strategy="prior")
-        with _one_thread():
-            self.scorer_.fit(np.asarray(rows, dtype=float), np.asarray(targets), sample_weight=np.asarray(weights))
+        self.scorer_ = self._fit_scorer(rows, targets, weights)
+        rows, targets, weights = [], [], []
+        add(self._candidates(headlines, self._mentions(headlines), p_level_headlines), y, 1.0)
+        self.headline_scorer_ = self._fit_scorer(rows, targets, weights)
         self.classes_ = np.array([*self.gazetteer.labels, self.none_label], dtype=object)
         return self
+
+    def __setstate__(self, state: dict) -> None:
+        if "scorer_" in state:  # a model saved before headlines had a scorer of their own
+            state = {"headline_scorer_": state["scorer_"], **state}
+        super().__setstate__(state)
 
     def predict(self, X: list[Article]) -> np.ndarray:
         return np.array([ranked[0][0] for ranked in self.rank(X)], dtype=object)
@@ -111,10 +114,15 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         if not len(X):
             return []
         candidates = self._candidates(X, self._mentions(X), self.level_text_.predict_proba(X))
-        rows = [c.features for article in candidates for c in article]
+        rows = np.asarray([c.features for article in candidates for c in article], dtype=float)
+        counts = [len(article) for article in candidates]
+        headline_rows = np.repeat([not article.text.strip() for article in X], counts).astype(bool)
+        scores = np.zeros(len(rows))
         with _one_thread():
-            scores = _chance_of_true(self.scorer_, np.asarray(rows, dtype=float)) if rows else []
-        ends = np.cumsum([len(article) for article in candidates])
+            for scorer, which in ((self.scorer_, ~headline_rows), (self.headline_scorer_, headline_rows)):
+                if which.any():
+                    scores[which] = _chance_of_true(scorer, rows[which])
+        ends = np.cumsum(counts)
         return [self._rank_one(article, scores[end - len(article):end])
                 for article, end in zip(candidates, ends)]
 
@@ -165,25 +173,44 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         return [_describe_candidates(a, m, self.gazetteer, self.head_names_, dict(zip(classes, p)), self.none_label)
                 for a, m, p in zip(X, mentions, p_level)]
 
-    def _fit_level_text(self, X: list[Article], y: np.ndarray) -> np.ndarray:
+    def _fit_scorer(self, rows: list[list[float]], targets: list[int], weights: list[float]):
+        """The candidate scorer; None when training had no candidate at all (none is ever right)."""
+        if not rows:
+            return None
+        scorer = HistGradientBoostingClassifier(
+            max_iter=self.max_iter, learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state)
+        if len(set(targets)) < 2:  # no candidate was ever (or always) right: nothing to learn but that
+            scorer = DummyClassifier(strategy="prior")
+        with _one_thread():
+            return scorer.fit(np.asarray(rows, dtype=float), np.asarray(targets), sample_weight=np.asarray(weights))
+
+    def _fit_level_text(self, X: list[Article], headlines: list[Article], y: np.ndarray):
         """Fit the text model of what an article is about: a 시도, a 시군구 or no local
         government (the wording of a provincial story, a city's press release, national
-        news); return its probabilities for the training articles from models that did not
-        see them, so the scorer learns how far to trust it."""
+        news); return its probabilities for the training articles and for their headlines
+        from models that did not see them, so the scorers learn how far to trust it."""
         vectorizer = MorphemeTfidf(min_df=2, sublinear_tf=True)
         features = vectorizer.fit_transform(X)
+        headline_features = vectorizer.transform(headlines)
         regions = self.gazetteer.regions
         target = np.array([regions[label].level if label in regions else label for label in y], dtype=object)
         folds = min(5, np.unique(target, return_counts=True)[1].min())
         if len(set(target)) < 2 or folds < 2:  # a level seen once cannot be held out: keep the prior
             model = DummyClassifier(strategy="prior").fit(features, target)
             self.level_text_ = make_pipeline(vectorizer, model)
-            return model.predict_proba(features)
+            return model.predict_proba(features), model.predict_proba(headline_features)
         model = OneVsRestClassifier(LogisticRegression(C=self.level_text_C, solver="liblinear",
                                                        random_state=self.random_state))
-        self.level_text_ = make_pipeline(vectorizer, model.fit(features, target))
-        cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
-        return cross_val_predict(model, features, target, cv=cv, method="predict_proba")
+        self.level_text_ = make_pipeline(vectorizer, clone(model).fit(features, target))
+        held_out = np.zeros((len(X), len(self.level_text_.classes_)))
+        held_out_headlines = np.zeros_like(held_out)
+        for seen, unseen in StratifiedKFold(folds, shuffle=True, random_state=self.random_state).split(X, target):
+            fold_model = clone(model).fit(features[seen], target[seen])
+            held_out[unseen] = fold_model.predict_proba(features[unseen])
+            held_out_headlines[unseen] = fold_model.predict_proba(headline_features[unseen])
+        return held_out, held_out_headlines
+
 
 def _describe_candidates(article: Article, mentions: list[Mention], gazetteer: Gazetteer,
                          head_names: dict[str, str], p_level: dict, none_label: str) -> list[Candidate]:
@@ -277,8 +304,8 @@ class _Context(NamedTuple):
 
 
 def _chance_of_true(model, X) -> np.ndarray:
-    """P(class 1) from a binary model, also when training showed it only one class."""
-    classes = list(model.classes_)
+    """P(class 1) from a binary model, also when training showed it only one class or none."""
+    classes = list(model.classes_) if model is not None else []
     if 1 not in classes:
         return np.zeros(len(X))
     return model.predict_proba(X)[:, classes.index(1)]
@@ -336,7 +363,6 @@ def _learn_head_names(X: list[Article], mentions: list[list[Mention]], y: np.nda
             if name and name.start(1) in article.proper_noun_starts:
                 seen[name.group(1)][gold] += 1
     return {name: labels.most_common(1)[0][0] for name, labels in seen.items() if len(labels) == 1}
-
 
 
 def _evidence(mentions: list[Mention]) -> list[str]:

@@ -15,6 +15,15 @@ def test_keeps_the_chosen_tags_and_weights_the_title():
     assert 0 in articles[0].proper_noun_starts  # 연천군 at the very start is a proper noun
 
 
+def test_an_article_becomes_its_headline_as_if_the_title_came_alone():
+    tokenizer = KiwiTokenizer(pos_tags=("NNG", "NNP"), title_weight=2)
+    article, = tokenizer.transform([("연천군, 예산 편성", "전곡읍은 예산을 편성했다.")])
+    headline = article.headline()
+    assert headline == tokenizer.transform([("연천군, 예산 편성", "")])[0]
+    assert headline.tokens == ("연천군", "예산", "편성") * 2
+    assert headline.proper_noun_starts == {0}  # 전곡읍 of the text is gone
+
+
 def test_accepts_frames_dicts_and_bare_texts():
     import pandas as pd
 

@@ -46,6 +46,37 @@ def test_homonyms_are_resolved_from_context(fitted_model, title, text, expected)
     assert tag(fitted_model, title, text)["municipality"] == expected
 
 
+@pytest.mark.parametrize("title, expected", [
+    ("안산시, 청년 창업 지원 확대", "경기도 안산시"),
+    ("연천군, 전곡읍에 공공도서관 착공", HELD_OUT),
+    ("부산 해운대구, 해수욕장 조기 개장", "부산광역시 해운대구"),
+    ("서울 은평구는 7일 구청 대강당에서 주민 공청회를 열었다.", "서울특별시 은평구"),
+    ("정부, 내년 예산안 국회 제출", "없음"),
+    ("삼성전자, 3분기 영업이익 발표", "없음"),
+])
+def test_a_headline_alone_is_tagged(fitted_model, title, expected):
+    """A portal's feed of headlines: a title with no text has a scorer trained on headlines."""
+    assert tag(fitted_model, title, "")["municipality"] == expected
+
+
+def test_a_model_saved_before_the_headline_scorer_tags_headlines_as_articles(fitted_model):
+    tagger = fitted_model[-1].municipality_
+    state = {k: v for k, v in tagger.__getstate__().items() if k != "headline_scorer_"}
+    restored = MunicipalityTagger.__new__(MunicipalityTagger)
+    restored.__setstate__(state)
+    assert restored.headline_scorer_ is tagger.scorer_
+
+
+def test_headlines_that_never_name_a_place_in_training_leave_headlines_untagged(fitted_model, gazetteer):
+    corpus = [("주민 공청회 개최", "서울 은평구는 구청에서 주민 공청회를 열었다."),
+              ("도서관 착공", "은평구는 불광동에 도서관을 짓는다."),
+              ("청년 창업 지원", "은평구는 청년 창업 지원을 늘린다.")]
+    articles = fitted_model[0].transform(corpus)
+    tagger = MunicipalityTagger(gazetteer=gazetteer).fit(articles, ["서울특별시 은평구"] * 3)
+    assert tagger.headline_scorer_ is None
+    assert tagger.predict(fitted_model[0].transform([("은평구 도서관 착공", "")])) == ["없음"]
+
+
 def test_a_name_read_as_two_governments_is_narrowed_by_the_place_before_it(gazetteer):
     """광주시 is 경기도 광주시's name and also what 광주광역시 calls itself: one name, two readings."""
     def readings(text):
