@@ -29,6 +29,7 @@ CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipal
 OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
 SUFFIXES = (".jsonl", ".csv", ".parquet")
+HEADLINES_HINT = "to tag headlines alone, give an empty text"
 _SNIFF_BYTES = 1 << 16
 _ENCODING_SCAN_BYTES = 1 << 26  # how far into a file of ASCII to look for the Korean that tells its encoding
 _PARQUET_BATCH_ROWS = 1024  # a Parquet file is read this many rows at a time, never whole
@@ -373,8 +374,9 @@ def _check_columns(path: Path, header: list[str], required: Sequence[str]) -> No
         raise DataError(f"{path}: more than one column named {', '.join(twice)} (spaces and capitals aside)")
     missing = [name for name in required if name not in header]
     if missing:
+        hint = f"; {HEADLINES_HINT} column" if "text" in missing and "title" in header else ""
         raise DataError(f"{path}: no column {', '.join(missing)} "
-                        f"(the columns are: {', '.join(map(str, header))})")
+                        f"(the columns are: {', '.join(map(str, header))}{hint})")
 
 
 def _encoding_error(stream: io.TextIOWrapper) -> RecordError:

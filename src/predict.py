@@ -27,8 +27,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from src.cli import run
 from src.config import MODEL_DIR, TOP_K_RANGE
-from src.dataset import (SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records, not_text, parse_article,
-                         read_article)
+from src.dataset import (HEADLINES_HINT, SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records,
+                         not_text, parse_article, read_article)
 from src.errors import DataError, OutputError, TaggerError, UsageError
 from src.persistence import load_model
 
@@ -232,7 +232,8 @@ def _record_problem(record: dict, words: str) -> str | None:
     """A headline with an empty text (속보) is tagged from the headline, as a .txt file of one line
     is; a record without a text field is refused, for it may name its text otherwise (body)."""
     if "text" not in record:
-        return f"no text field (the record has: {', '.join(map(str, record)) or 'no fields'})"
+        hint = f"; {HEADLINES_HINT}" if "title" in record else ""
+        return f"no text field (the record has: {', '.join(map(str, record)) or 'no fields'}{hint})"
     return not_text(record, ("title", "text")) or (None if words.strip() else "empty text")
 
 

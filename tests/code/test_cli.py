@@ -170,7 +170,8 @@ def test_records_without_usable_text_get_an_error_each(fitted_model_dir, tmp_pat
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]) == 1
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line.get("error", "").split(": ", 1)[-1] for line in lines] == [
-        "no text field (the record has: uid, title, body)", "field text is list, not text", "empty text",
+        "no text field (the record has: uid, title, body; to tag headlines alone, give an empty text)",
+        "field text is list, not text", "empty text",
         "field title is int, not text", "", ""]
     assert lines[-1]["municipality"] == "경기도 연천군"  # tagged from its headline alone
     assert "4 record(s) could not be tagged" in capsys.readouterr().err
@@ -198,6 +199,17 @@ def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, t
         f"error: {tmp_path / 'none.jsonl'}: No such file or directory",
         f"error: {header_only}: no column text (the columns are: 번호, 제목, 본문)",
         f"error: {empty}: no records to tag"]
+
+
+def test_a_file_of_headlines_without_a_text_column_is_told_how_to_give_them(fitted_model_dir, tmp_path, capsys):
+    headlines = tmp_path / "headlines.csv"
+    headlines.write_text("uid,title\n1,\"안산시, 청년 창업 지원 확대\"\n", encoding="utf-8")
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(headlines)]) == 3
+    assert capsys.readouterr().err == (f"error: {headlines}: no column text (the columns are: uid, title; "
+                                       "to tag headlines alone, give an empty text column)\n")
+    headlines.write_text("uid,title,text\n1,\"안산시, 청년 창업 지원 확대\",\n", encoding="utf-8")
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(headlines)]) == 0
+    assert json.loads(capsys.readouterr().out)["municipality"] == "경기도 안산시"
 
 
 def test_batch_output_named_csv_is_a_spreadsheet_with_one_row_per_record(fitted_model_dir, tmp_path):
