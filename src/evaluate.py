@@ -45,14 +45,15 @@ def category_scores(y_true: Sequence[str], y_pred: Sequence[str], y_alt: Sequenc
 
 def municipality_scores(y_true: Sequence[str], y_pred: Sequence[str], none_label: str,
                         seen_in_training: Iterable[str] = ()) -> dict[str, float]:
-    """Accuracy, precision and recall of `none_label`, and accuracy on governments unseen in training."""
+    """Accuracy, precision and recall of `none_label`, and accuracy on governments unseen in training.
+    Precision is left out when nothing was tagged `none_label`, recall when nothing should have been
+    (a press office's own releases): there they are undefined, not 0."""
     y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
     hit_none = np.sum((y_pred == none_label) & (y_true == none_label))
-    scores = {
-        "municipality_accuracy": float(np.mean(y_true == y_pred)),
-        "municipality_none_precision": float(hit_none / max(np.sum(y_pred == none_label), 1)),
-        "municipality_none_recall": float(hit_none / max(np.sum(y_true == none_label), 1)),
-    }
+    scores = {"municipality_accuracy": float(np.mean(y_true == y_pred))}
+    for name, said_none in (("precision", y_pred == none_label), ("recall", y_true == none_label)):
+        if said_none.any():
+            scores[f"municipality_none_{name}"] = float(hit_none / said_none.sum())
     seen = set(seen_in_training)
     if seen:
         unseen = np.array([label not in seen for label in y_true])

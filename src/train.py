@@ -55,7 +55,7 @@ class TrainingResult:
             f"{m['category_accuracy_with_alt']:>8.3f}",
             f"{'':28}{'accuracy':>10}{'none P':>10}{'none R':>8}",
             f"{'  municipality':28}{m['municipality_accuracy']:>10.3f}"
-            f"{m['municipality_none_precision']:>10.3f}{m['municipality_none_recall']:>8.3f}",
+            f"{_figure(m, 'municipality_none_precision'):>10}{_figure(m, 'municipality_none_recall'):>8}",
             f"  per-category F1: {per_class}",
             f"trained on {self.n_train} articles in {m['train_seconds']:.1f} s "
             f"({self._tokens()}); model in {self.model_dir}"
@@ -65,6 +65,10 @@ class TrainingResult:
     def _tokens(self) -> str:
         speed = self.metrics.get("tokens_per_second")
         return "morphemes from the cache" if speed is None else f"{speed:,.0f} tokens/s"
+
+
+def _figure(metrics: dict[str, float], name: str) -> str:
+    return f"{metrics[name]:.3f}" if name in metrics else "n/a"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

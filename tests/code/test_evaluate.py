@@ -17,6 +17,17 @@ def test_scores_count_the_second_label_and_none():
     assert places["municipality_accuracy_unseen"] == 0.0 and places["municipality_unseen_articles"] == 1
 
 
+def test_none_precision_and_recall_are_left_out_where_undefined(tmp_path):
+    from src.train import TrainingResult
+
+    own_releases = evaluate.municipality_scores(["경기도 연천군"] * 2, ["경기도 연천군", "경기도"], "없음")
+    assert own_releases == {"municipality_accuracy": 0.5}
+    metrics = {"category_macro_f1": 1.0, "category_accuracy": 1.0, "category_accuracy_with_alt": 1.0,
+               "train_seconds": 1.0, **own_releases}
+    municipality_row = TrainingResult(metrics, 2, 2, tmp_path, None).table().splitlines()[3]
+    assert municipality_row.split() == ["municipality", "0.500", "n/a", "n/a"]
+
+
 def test_calibration_error_is_the_weighted_gap_per_bin():
     confidence = np.array([0.95, 0.9, 0.55, 0.52, 0.2])
     correct = np.array([1, 1, 0, 1, 0])
