@@ -29,7 +29,6 @@ CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipal
 OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
 SUFFIXES = (".jsonl", ".csv", ".parquet")
-HEADLINES_HINT = "to tag headlines alone, give an empty text"
 _SNIFF_BYTES = 1 << 16
 _ENCODING_SCAN_BYTES = 1 << 26  # how far into a file of ASCII to look for the Korean that tells its encoding
 _PARQUET_BATCH_ROWS = 1024  # a Parquet file is read this many rows at a time, never whole
@@ -168,17 +167,19 @@ def _from_first_non_ascii(data: bytes) -> bytes | None:
     return data[start:start + _SNIFF_BYTES]
 
 
-def iter_records(path: Path, required: Sequence[str] = ()) -> Iterator[tuple[int, dict | RecordError]]:
+def iter_records(path: Path, required: Sequence[str] = (),
+                 hint: str = "") -> Iterator[tuple[int, dict | RecordError]]:
     """Yield `(line, record)` from JSONL/CSV/Parquet, or `(line, RecordError)` for a bad line.
-    A CSV header or Parquet file without a `required` column is refused as a whole."""
+    A CSV header or Parquet file without a `required` column is refused as a whole (`hint`: how to
+    give it)."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DataError(f"{path}: unsupported file type {suffix!r} (use {', '.join(SUFFIXES)})")
     if suffix == ".parquet":
-        yield from _iter_parquet(path, required)
+        yield from _iter_parquet(path, required, hint)
         return
     with open_text(path) as stream:
-        yield from _iter_csv(stream, path, required) if suffix == ".csv" else _iter_jsonl(stream)
+        yield from _iter_csv(stream, path, required, hint) if suffix == ".csv" else _iter_jsonl(stream)
 
 
 def load_corpus(
@@ -331,7 +332,7 @@ def _json_record(line: str) -> dict | RecordError:
 
 
 def _iter_csv(stream: io.TextIOWrapper, path: Path,
-              required: Sequence[str]) -> Iterator[tuple[int, dict | RecordError]]:
+              required: Sequence[str], hint: str) -> Iterator[tuple[int, dict | RecordError]]:
     """Records by the line they start on; after broken quoting the reader goes on at the next line."""
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(stream, strict=True)
@@ -342,7 +343,7 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
     except csv.Error as exc:
         yield reader.line_num, RecordError("malformed line", f"broken CSV header ({exc})")
         return
-    _check_columns(path, header, required)
+    _check_columns(path, header, required, hint)
     while True:
         start = reader.line_num + 1
         try:
@@ -368,15 +369,14 @@ def _column_names(names: Sequence[str]) -> list[str]:
     return [name.strip().lower() for name in names]
 
 
-def _check_columns(path: Path, header: list[str], required: Sequence[str]) -> None:
+def _check_columns(path: Path, header: list[str], required: Sequence[str], hint: str) -> None:
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
         raise DataError(f"{path}: more than one column named {', '.join(twice)} (spaces and capitals aside)")
     missing = [name for name in required if name not in header]
     if missing:
-        hint = f"; {HEADLINES_HINT} column" if "text" in missing and "title" in header else ""
         raise DataError(f"{path}: no column {', '.join(missing)} "
-                        f"(the columns are: {', '.join(map(str, header))}{hint})")
+                        f"(the columns are: {', '.join(map(str, header))}{'; ' + hint if hint else ''})")
 
 
 def _encoding_error(stream: io.TextIOWrapper) -> RecordError:
@@ -384,13 +384,13 @@ def _encoding_error(stream: io.TextIOWrapper) -> RecordError:
     return RecordError("bad encoding", f"bytes that are not {encoding} text (the file's encoding)")
 
 
-def _iter_parquet(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict | RecordError]]:
+def _iter_parquet(path: Path, required: Sequence[str], hint: str) -> Iterator[tuple[int, dict | RecordError]]:
     import pyarrow.parquet as pq
 
     with _parquet_errors(path):
         parquet = pq.ParquetFile(path)
     names = _column_names(parquet.schema_arrow.names)
-    _check_columns(path, names, required)
+    _check_columns(path, names, required, hint)
     batches = parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS)
     row_no = 0
     while True:

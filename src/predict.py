@@ -27,12 +27,13 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from src.cli import run
 from src.config import MODEL_DIR, TOP_K_RANGE
-from src.dataset import (HEADLINES_HINT, SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records,
-                         not_text, parse_article, read_article)
+from src.dataset import (SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records, not_text, parse_article,
+                         read_article)
 from src.errors import DataError, OutputError, TaggerError, UsageError
 from src.persistence import load_model
 
 BATCH_SIZE = 256
+_WHERE_TEXT_GOES = "the article goes in a text {}, left empty for a headline alone"
 CSV_COLUMNS = ("uid", "category", "category_score", "municipality", "municipality_code", "municipality_sido",
                "municipality_score", "low_confidence", "category_none_score", "category_top",
                "municipality_top", "evidence", "error")  # lists and objects as JSON text
@@ -137,7 +138,9 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
 
 
 def _records(source: Path) -> Iterator[tuple[int, dict | RecordError]]:
-    return iter_stdin_records() if str(source) == "-" else iter_records(source, required=("text",))
+    if str(source) == "-":
+        return iter_stdin_records()
+    return iter_records(source, required=("text",), hint=_WHERE_TEXT_GOES.format("column"))
 
 
 def tag_records(model: Any, source: str, numbered: list[tuple[int, dict | RecordError]],
@@ -232,9 +235,11 @@ def _record_problem(record: dict, words: str) -> str | None:
     """A headline with an empty text (속보) is tagged from the headline, as a .txt file of one line
     is; a record without a text field is refused, for it may name its text otherwise (body)."""
     if "text" not in record:
-        hint = f"; {HEADLINES_HINT}" if "title" in record else ""
-        return f"no text field (the record has: {', '.join(map(str, record)) or 'no fields'}{hint})"
-    return not_text(record, ("title", "text")) or (None if words.strip() else "empty text")
+        return (f"no text field (the record has: {', '.join(map(str, record)) or 'no fields'}; "
+                f"{_WHERE_TEXT_GOES.format('field')})")
+    others = [str(field) for field in record if field not in ("uid", "title", "text")]
+    empty = "empty text" + (f" (the record also has: {', '.join(others)})" if others else "")
+    return not_text(record, ("title", "text")) or (None if words.strip() else empty)
 
 
 def _read_files(names: Iterable[str]) -> Iterator[tuple[str, tuple[str, str] | DataError]]:

@@ -48,8 +48,15 @@ class Candidate(NamedTuple):
     mentions: list[Mention]
 
 
+_Row = tuple[list[float], int, float]  # a candidate's features, 1 if it is the gold label, its weight
+
+
 class MunicipalityTagger(ClassifierMixin, BaseEstimator):
     """Articles → a label of the gazetteer or `none_label`.
+
+    An article without text (a headline) is scored by a second scorer, trained on the training
+    articles' titles alone: a headline cannot show the cues of a body (where a name first comes,
+    how often it recurs). Where no training title names its government, the article scorer serves.
 
     gazetteer: the `Gazetteer` to find names with (passed in, so the model carries it).
     none_threshold: below this candidate probability the answer is `none_label`.
@@ -80,23 +87,15 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         mentions = self._mentions(X)
         self.head_names_ = _learn_head_names(X, mentions, y)
         p_level, p_level_headlines = self._fit_level_text(X, headlines, y)
-        rows, targets, weights = [], [], []
-
-        def add(candidates_per_article, golds, weight):
-            for candidates, gold in zip(candidates_per_article, golds):
-                rows.extend(c.features for c in candidates)
-                targets.extend(int(c.label == gold) for c in candidates)
-                weights.extend(weight for _ in candidates)
-
-        add(self._candidates(X, mentions, p_level), y, 1.0)
+        rows = _training_rows(self._candidates(X, mentions, p_level), y)
         if self.mask_augment:
             named = [i for i, gold in enumerate(y) if gold in self.gazetteer.regions]
             masked = [self._masked(X[i], y[i]) for i in named]
-            add(self._candidates(masked, self._mentions(masked), p_level[named]), y[named], self.mask_augment)
-        self.scorer_ = self._fit_scorer(rows, targets, weights)
-        rows, targets, weights = [], [], []
-        add(self._candidates(headlines, self._mentions(headlines), p_level_headlines), y, 1.0)
-        self.headline_scorer_ = self._fit_scorer(rows, targets, weights)
+            masked_candidates = self._candidates(masked, self._mentions(masked), p_level[named])
+            rows += _training_rows(masked_candidates, y[named], self.mask_augment)
+        self.scorer_ = self._fit_scorer(rows)
+        rows = _training_rows(self._candidates(headlines, self._mentions(headlines), p_level_headlines), y)
+        self.headline_scorer_ = self._fit_scorer(rows) if _both_outcomes(rows) else self.scorer_
         self.classes_ = np.array([*self.gazetteer.labels, self.none_label], dtype=object)
         return self
 
@@ -116,10 +115,10 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         candidates = self._candidates(X, self._mentions(X), self.level_text_.predict_proba(X))
         rows = np.asarray([c.features for article in candidates for c in article], dtype=float)
         counts = [len(article) for article in candidates]
-        headline_rows = np.repeat([not article.text.strip() for article in X], counts).astype(bool)
+        of_headline = np.repeat([not article.text.strip() for article in X], counts)
         scores = np.zeros(len(rows))
         with _one_thread():
-            for scorer, which in ((self.scorer_, ~headline_rows), (self.headline_scorer_, headline_rows)):
+            for scorer, which in ((self.scorer_, ~of_headline), (self.headline_scorer_, of_headline)):
                 if which.any():
                     scores[which] = _chance_of_true(scorer, rows[which])
         ends = np.cumsum(counts)
@@ -173,17 +172,18 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         return [_describe_candidates(a, m, self.gazetteer, self.head_names_, dict(zip(classes, p)), self.none_label)
                 for a, m, p in zip(X, mentions, p_level)]
 
-    def _fit_scorer(self, rows: list[list[float]], targets: list[int], weights: list[float]):
-        """The candidate scorer; None when training had no candidate at all (none is ever right)."""
+    def _fit_scorer(self, rows: list[_Row]) -> HistGradientBoostingClassifier | DummyClassifier | None:
+        """The candidate scorer; None when training found no candidate at all."""
         if not rows:
             return None
+        features, targets, weights = zip(*rows)
         scorer = HistGradientBoostingClassifier(
             max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state)
-        if len(set(targets)) < 2:  # no candidate was ever (or always) right: nothing to learn but that
+        if not _both_outcomes(rows):  # no candidate was ever (or always) right: nothing to learn but that
             scorer = DummyClassifier(strategy="prior")
         with _one_thread():
-            return scorer.fit(np.asarray(rows, dtype=float), np.asarray(targets), sample_weight=np.asarray(weights))
+            return scorer.fit(np.asarray(features, dtype=float), np.asarray(targets), sample_weight=np.asarray(weights))
 
     def _fit_level_text(self, X: list[Article], headlines: list[Article], y: np.ndarray):
         """Fit the text model of what an article is about: a 시도, a 시군구 or no local
@@ -301,6 +301,15 @@ class _Context(NamedTuple):
         siblings = [l for l in self.by_label if l not in (label, region.sido)
                     and self.gazetteer.regions[l].sido == region.sido]
         return [parent, len(siblings), 0.0]
+
+
+def _training_rows(candidates_per_article: list[list[Candidate]], golds, weight: float = 1.0) -> list[_Row]:
+    return [(c.features, int(c.label == gold), weight)
+            for candidates, gold in zip(candidates_per_article, golds) for c in candidates]
+
+
+def _both_outcomes(rows: list[_Row]) -> bool:
+    return len({target for _, target, _ in rows}) == 2
 
 
 def _chance_of_true(model, X) -> np.ndarray:

@@ -163,18 +163,19 @@ def test_records_without_usable_text_get_an_error_each(fitted_model_dir, tmp_pat
     good = {"title": "연천 소식", "text": "연천군은 백학면에서 축제를 연다."}
     records = [{"uid": "body", "title": "연천 소식", "body": good["text"]}, {"uid": "list", **good, "text": ["연천"]},
                {"uid": "blank", "title": "", "text": " "}, {"uid": "number", **good, "title": 7}, {"uid": "ok", **good},
-               {"uid": "headline", **good, "text": ""}]
+               {"uid": "headline", **good, "text": ""}, {"uid": "named", "headline": good["title"], "text": ""}]
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "out.jsonl"
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]) == 1
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line.get("error", "").split(": ", 1)[-1] for line in lines] == [
-        "no text field (the record has: uid, title, body; to tag headlines alone, give an empty text)",
+        "no text field (the record has: uid, title, body; the article goes in a text field, left empty for a "
+        "headline alone)",
         "field text is list, not text", "empty text",
-        "field title is int, not text", "", ""]
-    assert lines[-1]["municipality"] == "경기도 연천군"  # tagged from its headline alone
-    assert "4 record(s) could not be tagged" in capsys.readouterr().err
+        "field title is int, not text", "", "", "empty text (the record also has: headline)"]
+    assert lines[-2]["municipality"] == "경기도 연천군"  # tagged from its headline alone
+    assert "5 record(s) could not be tagged" in capsys.readouterr().err
 
 
 def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, tmp_path, capsys):
@@ -197,7 +198,8 @@ def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, t
         "error: --output would overwrite --input: give another file",
         "error: --output writes JSON Lines, or CSV when it ends in .csv: not Parquet",
         f"error: {tmp_path / 'none.jsonl'}: No such file or directory",
-        f"error: {header_only}: no column text (the columns are: 번호, 제목, 본문)",
+        f"error: {header_only}: no column text (the columns are: 번호, 제목, 본문; the article goes in a text "
+        "column, left empty for a headline alone)",
         f"error: {empty}: no records to tag"]
 
 
@@ -206,7 +208,7 @@ def test_a_file_of_headlines_without_a_text_column_is_told_how_to_give_them(fitt
     headlines.write_text("uid,title\n1,\"안산시, 청년 창업 지원 확대\"\n", encoding="utf-8")
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(headlines)]) == 3
     assert capsys.readouterr().err == (f"error: {headlines}: no column text (the columns are: uid, title; "
-                                       "to tag headlines alone, give an empty text column)\n")
+                                       "the article goes in a text column, left empty for a headline alone)\n")
     headlines.write_text("uid,title,text\n1,\"안산시, 청년 창업 지원 확대\",\n", encoding="utf-8")
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(headlines)]) == 0
     assert json.loads(capsys.readouterr().out)["municipality"] == "경기도 안산시"
@@ -331,7 +333,8 @@ def test_a_batch_of_json_lines_on_standard_input_in_cp949(fitted_model_dir):
     assert done.returncode == 1
     *_, korean, no_text = map(json.loads, done.stdout.decode("utf-8").splitlines())
     assert korean["municipality"] == "경기도 연천군"
-    assert no_text == {"uid": "b", "error": "-:202: no text field (the record has: uid)"}
+    assert no_text == {"uid": "b", "error": "-:202: no text field (the record has: uid; the article goes in a text "
+                                            "field, left empty for a headline alone)"}
     utf16 = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
                            cwd=ROOT, input=lines.encode("utf-16"), capture_output=True, text=False)
     assert utf16.returncode == 3

@@ -1,5 +1,8 @@
 """Behaviour of the municipality head on small, hand-written articles."""
 
+import copy
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -59,22 +62,43 @@ def test_a_headline_alone_is_tagged(fitted_model, title, expected):
     assert tag(fitted_model, title, "")["municipality"] == expected
 
 
+def test_a_batch_is_ranked_as_its_articles_alone(fitted_model):
+    """Headlines, articles and articles without any candidate, mixed: each scored by its own scorer."""
+    batch = fitted_model[0].transform([
+        ("안산시, 청년 창업 지원 확대", ""),
+        ("정부, 내년 예산안 국회 제출", "기획재정부는 내년 예산안을 국회에 제출했다."),
+        ("연천군 소식", "연천군은 전곡읍에서 축제를 연다. 연천군 관계자는 많은 참여를 당부했다."),
+        ("주민 공청회", " "),
+    ])
+    tagger = fitted_model[-1].municipality_
+    assert tagger.rank(batch) == [tagger.rank([article])[0] for article in batch]
+
+
 def test_a_model_saved_before_the_headline_scorer_tags_headlines_as_articles(fitted_model):
     tagger = fitted_model[-1].municipality_
-    state = {k: v for k, v in tagger.__getstate__().items() if k != "headline_scorer_"}
+    state = {k: v for k, v in pickle.loads(pickle.dumps(tagger)).__getstate__().items() if k != "headline_scorer_"}
     restored = MunicipalityTagger.__new__(MunicipalityTagger)
     restored.__setstate__(state)
-    assert restored.headline_scorer_ is tagger.scorer_
+    as_articles = copy.copy(tagger)
+    as_articles.headline_scorer_ = tagger.scorer_
+    headline = fitted_model[0].transform([("안산시, 청년 창업 지원 확대", "")])
+    assert restored.rank(headline) == as_articles.rank(headline) != tagger.rank(headline)
 
 
-def test_headlines_that_never_name_a_place_in_training_leave_headlines_untagged(fitted_model, gazetteer):
+def test_headlines_are_scored_as_articles_when_no_training_title_names_its_government(fitted_model, gazetteer):
     corpus = [("주민 공청회 개최", "서울 은평구는 구청에서 주민 공청회를 열었다."),
               ("도서관 착공", "은평구는 불광동에 도서관을 짓는다."),
               ("청년 창업 지원", "은평구는 청년 창업 지원을 늘린다.")]
-    articles = fitted_model[0].transform(corpus)
-    tagger = MunicipalityTagger(gazetteer=gazetteer).fit(articles, ["서울특별시 은평구"] * 3)
-    assert tagger.headline_scorer_ is None
-    assert tagger.predict(fitted_model[0].transform([("은평구 도서관 착공", "")])) == ["없음"]
+    tagger = MunicipalityTagger(gazetteer=gazetteer).fit(fitted_model[0].transform(corpus), ["서울특별시 은평구"] * 3)
+    assert tagger.headline_scorer_ is tagger.scorer_
+
+
+def test_a_corpus_that_names_no_government_trains_and_answers_none(fitted_model, gazetteer):
+    corpus = [("정부 발표", "정부는 오늘 새 제도를 발표했다."), ("정부 실적", "정부 실적이 좋았다고 발표했다."),
+              ("정부 날씨", "정부는 내일은 맑다고 발표했다.")]
+    tagger = MunicipalityTagger(gazetteer=gazetteer).fit(fitted_model[0].transform(corpus), ["없음"] * 3)
+    articles = fitted_model[0].transform([("연천군 소식", "연천군은 축제를 연다."), ("연천군 소식", "")])
+    assert list(tagger.predict(articles)) == ["없음", "없음"]
 
 
 def test_a_name_read_as_two_governments_is_narrowed_by_the_place_before_it(gazetteer):
