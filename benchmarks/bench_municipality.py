@@ -2,7 +2,7 @@
 
 - accuracy, 없음 precision/recall, accuracy on governments that never occur in train;
 - the same for the test articles' headlines alone (title, no text), as a news portal's feed
-  of headlines is tagged;
+  of headlines is tagged, and for briefs (title and the first 100 characters of the text);
 - accuracy when every mention of the gold government's own name is masked (연천군 → ○○군),
   i.e. what 읍면동, institution and head-of-government cues recover;
 - the naive baseline "first government named in the text";
@@ -141,6 +141,8 @@ def main() -> int:
     masked_predicted = heads.municipality_.predict(tokenizer.transform(masked))
     headlines = tokenizer.transform([(title, "") for title in test["title"]])
     headline_scores = municipality_scores(gold, heads.municipality_.predict(headlines), none)
+    briefs = tokenizer.transform([(title, text[:100]) for title, text in zip(test["title"], test["text"])])
+    brief_scores = municipality_scores(gold, heads.municipality_.predict(briefs), none)
     naive = [first_named(f"{t}\n{x}", gazetteer, none) for t, x in zip(test["title"], test["text"])]
 
     train_gold = np.asarray(train["municipality"].tolist(), dtype=object)
@@ -155,6 +157,7 @@ def main() -> int:
         **scores,
         **cv_scores,
         **{f"headline_{k}": v for k, v in headline_scores.items()},
+        **{f"brief_{k}": v for k, v in brief_scores.items()},
         "test_misses": where_missed(test_ranked, gold, test["source_set"].tolist(), none),
         "cv_misses": where_missed(cv_ranked, train_gold, train["source_set"].tolist(), none),
         "cv_regional_newspapers": by_newspaper(cv_predicted[regional], train_gold[regional],

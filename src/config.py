@@ -104,6 +104,7 @@ class MunicipalityParams:
     max_leaf_nodes: int = 15
     level_text_C: float = 4.0
     mask_augment: float = 0.5
+    headline_chars: int = 120
 
     def __post_init__(self):
         _check_range("model.municipality.none_threshold", self.none_threshold, 0.0, 1.0)
@@ -112,6 +113,7 @@ class MunicipalityParams:
         _check_range("model.municipality.max_leaf_nodes", self.max_leaf_nodes, 2, 255)
         _check_range("model.municipality.level_text_C", self.level_text_C, 1e-4, 1e4)
         _check_range("model.municipality.mask_augment", self.mask_augment, 0.0, 1.0)
+        _check_range("model.municipality.headline_chars", self.headline_chars, 0, 100_000)
 
 
 @dataclass(frozen=True)

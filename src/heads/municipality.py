@@ -54,9 +54,11 @@ _Row = tuple[list[float], int, float]  # a candidate's features, 1 if it is the 
 class MunicipalityTagger(ClassifierMixin, BaseEstimator):
     """Articles → a label of the gazetteer or `none_label`.
 
-    An article without text (a headline) is scored by a second scorer, trained on the training
-    articles' titles alone: a headline cannot show the cues of a body (where a name first comes,
-    how often it recurs). Where no training title names its government, the article scorer serves.
+    A headline alone, or a brief whose text has at most `headline_chars` characters, is scored
+    by a second scorer, trained on the training articles' titles alone (a brief is read as one
+    headline of title and text): so short a text cannot show the cues of a body (where a name
+    first comes, how often it recurs). Where no training title names its government, the article
+    scorer serves.
 
     gazetteer: the `Gazetteer` to find names with (passed in, so the model carries it).
     none_threshold: below this candidate probability the answer is `none_label`.
@@ -66,11 +68,13 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
     mask_augment: weight of extra training copies of the articles with their government's
         names hidden, so that 읍면동, institutions and heads of government count when the
         name is absent (0 adds none).
+    headline_chars: an article whose text has at most this many characters is scored as a
+        headline (0: only an article without text).
     """
 
     def __init__(self, gazetteer: Gazetteer | None = None, none_label="없음", none_threshold=0.35,
                  max_iter=200, learning_rate=0.05, max_leaf_nodes=15, level_text_C=4.0,
-                 mask_augment=0.5, random_state=0):
+                 mask_augment=0.5, headline_chars=120, random_state=0):
         self.gazetteer = gazetteer
         self.none_label = none_label
         self.none_threshold = none_threshold
@@ -79,6 +83,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         self.max_leaf_nodes = max_leaf_nodes
         self.level_text_C = level_text_C
         self.mask_augment = mask_augment
+        self.headline_chars = headline_chars
         self.random_state = random_state
 
     def fit(self, X: list[Article], y):
@@ -101,7 +106,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         if "scorer_" in state:  # a model saved before headlines had a scorer of their own
-            state = {"headline_scorer_": state["scorer_"], **state}
+            state = {"headline_scorer_": state["scorer_"], "headline_chars": 0, **state}
         super().__setstate__(state)
 
     def predict(self, X: list[Article]) -> np.ndarray:
@@ -112,10 +117,12 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if not len(X):
             return []
-        candidates = self._candidates(X, self._mentions(X), self.level_text_.predict_proba(X))
+        is_headline = [len(article.text.strip()) <= self.headline_chars for article in X]
+        read = [_as_headline(article) if brief else article for article, brief in zip(X, is_headline)]
+        candidates = self._candidates(read, self._mentions(read), self.level_text_.predict_proba(read))
         rows = np.asarray([c.features for article in candidates for c in article], dtype=float)
         counts = [len(article) for article in candidates]
-        of_headline = np.repeat([not article.text.strip() for article in X], counts)
+        of_headline = np.repeat(is_headline, counts)
         scores = np.zeros(len(rows))
         with _one_thread():
             for scorer, which in ((self.scorer_, ~of_headline), (self.headline_scorer_, of_headline)):
@@ -301,6 +308,15 @@ class _Context(NamedTuple):
         siblings = [l for l in self.by_label if l not in (label, region.sido)
                     and self.gazetteer.regions[l].sido == region.sido]
         return [parent, len(siblings), 0.0]
+
+
+def _as_headline(article: Article) -> Article:
+    """A brief as one headline: its text joins the title in place of the line break, so that
+    every offset into `title + "\n" + text` still holds."""
+    if not article.text:
+        return article
+    return Article(f"{article.title} {article.text}", "", article.tokens, article.proper_noun_starts,
+                   len(article.tokens))
 
 
 def _training_rows(candidates_per_article: list[list[Candidate]], golds, weight: float = 1.0) -> list[_Row]:

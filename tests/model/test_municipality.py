@@ -62,6 +62,20 @@ def test_a_headline_alone_is_tagged(fitted_model, title, expected):
     assert tag(fitted_model, title, "")["municipality"] == expected
 
 
+@pytest.mark.parametrize("title, text", [
+    ("안산시, 청년 창업 지원 확대", "안산시는 올해 청년 창업 지원 예산을 20억 원으로 늘린다고 밝혔다."),
+    ("", "안산시, 청년 창업 지원 확대"),  # a headline given as the text
+])
+def test_a_brief_is_read_as_one_headline(fitted_model, title, text):
+    tagger = fitted_model[-1].municipality_
+    as_article = copy.copy(tagger)
+    as_article.headline_chars = 0
+    brief = fitted_model[0].transform([(title, text)])
+    assert len(text) <= tagger.headline_chars
+    assert list(tagger.predict(brief)) == ["경기도 안산시"]
+    assert tagger.rank(brief)[0][0][1] != as_article.rank(brief)[0][0][1]  # the headline scorer's
+
+
 def test_a_batch_is_ranked_as_its_articles_alone(fitted_model):
     """Headlines, articles and articles without any candidate, mixed: each scored by its own scorer."""
     batch = fitted_model[0].transform([
