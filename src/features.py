@@ -41,7 +41,8 @@ class Article(NamedTuple):
     n_title_tokens: int = 0  # how many of `tokens` come from the title (title_weight copies of them)
 
     def headline(self) -> Article:
-        """The article as its title alone, as a headline without text is tagged."""
+        """The article as its title alone, as a headline without text is tagged (near enough: kiwipiepy
+        read the title before the text, so a word at the join may come out as it would not alone)."""
         return Article(self.title, "", self.tokens[:self.n_title_tokens],
                        frozenset(start for start in self.proper_noun_starts if start < len(self.title)),
                        self.n_title_tokens)

@@ -237,8 +237,9 @@ def _record_problem(record: dict, words: str) -> str | None:
     if "text" not in record:
         return (f"no text field (the record has: {', '.join(map(str, record)) or 'no fields'}; "
                 f"{_WHERE_TEXT_GOES.format('field')})")
-    others = [str(field) for field in record if field not in ("uid", "title", "text")]
-    empty = "empty text" + (f" (the record also has: {', '.join(others)})" if others else "")
+    elsewhere = [str(field) for field, value in record.items()
+                 if field not in ("uid", "title", "text") and isinstance(value, str) and value.strip()]
+    empty = "empty text" + (f" (the record has text in: {', '.join(elsewhere)})" if elsewhere else "")
     return not_text(record, ("title", "text")) or (None if words.strip() else empty)
 
 

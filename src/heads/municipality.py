@@ -99,8 +99,8 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
             masked_candidates = self._candidates(masked, self._mentions(masked), p_level[named])
             rows += _training_rows(masked_candidates, y[named], self.mask_augment)
         self.scorer_ = self._fit_scorer(rows)
-        rows = _training_rows(self._candidates(headlines, self._mentions(headlines), p_level_headlines), y)
-        self.headline_scorer_ = self._fit_scorer(rows) if _both_outcomes(rows) else self.scorer_
+        headline_rows = _training_rows(self._candidates(headlines, self._mentions(headlines), p_level_headlines), y)
+        self.headline_scorer_ = self._fit_scorer(headline_rows) if _both_outcomes(headline_rows) else self.scorer_
         self.classes_ = np.array([*self.gazetteer.labels, self.none_label], dtype=object)
         return self
 
@@ -184,15 +184,15 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         if not rows:
             return None
         features, targets, weights = zip(*rows)
-        scorer = HistGradientBoostingClassifier(
-            max_iter=self.max_iter, learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state)
-        if not _both_outcomes(rows):  # no candidate was ever (or always) right: nothing to learn but that
-            scorer = DummyClassifier(strategy="prior")
+        scorer = (HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=self.learning_rate,
+                                                 max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state)
+                  if _both_outcomes(rows)
+                  else DummyClassifier(strategy="prior"))  # no candidate was ever (or always) right
         with _one_thread():
             return scorer.fit(np.asarray(features, dtype=float), np.asarray(targets), sample_weight=np.asarray(weights))
 
-    def _fit_level_text(self, X: list[Article], headlines: list[Article], y: np.ndarray):
+    def _fit_level_text(self, X: list[Article], headlines: list[Article],
+                        y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Fit the text model of what an article is about: a 시도, a 시군구 or no local
         government (the wording of a provincial story, a city's press release, national
         news); return its probabilities for the training articles and for their headlines

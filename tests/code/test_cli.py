@@ -163,7 +163,8 @@ def test_records_without_usable_text_get_an_error_each(fitted_model_dir, tmp_pat
     good = {"title": "연천 소식", "text": "연천군은 백학면에서 축제를 연다."}
     records = [{"uid": "body", "title": "연천 소식", "body": good["text"]}, {"uid": "list", **good, "text": ["연천"]},
                {"uid": "blank", "title": "", "text": " "}, {"uid": "number", **good, "title": 7}, {"uid": "ok", **good},
-               {"uid": "headline", **good, "text": ""}, {"uid": "named", "headline": good["title"], "text": ""}]
+               {"uid": "headline", **good, "text": ""},
+               {"uid": "named", "headline": good["title"], "text": "", "date": " ", "views": 3}]
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -173,7 +174,7 @@ def test_records_without_usable_text_get_an_error_each(fitted_model_dir, tmp_pat
         "no text field (the record has: uid, title, body; the article goes in a text field, left empty for a "
         "headline alone)",
         "field text is list, not text", "empty text",
-        "field title is int, not text", "", "", "empty text (the record also has: headline)"]
+        "field title is int, not text", "", "", "empty text (the record has text in: headline)"]
     assert lines[-2]["municipality"] == "경기도 연천군"  # tagged from its headline alone
     assert "5 record(s) could not be tagged" in capsys.readouterr().err
 

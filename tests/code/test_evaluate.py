@@ -22,10 +22,13 @@ def test_none_precision_and_recall_are_left_out_where_undefined(tmp_path):
 
     own_releases = evaluate.municipality_scores(["경기도 연천군"] * 2, ["경기도 연천군", "경기도"], "없음")
     assert own_releases == {"municipality_accuracy": 0.5}
+    tagged_none = evaluate.municipality_scores(["경기도 연천군"] * 2, ["경기도 연천군", "없음"], "없음")
+    assert tagged_none == {"municipality_accuracy": 0.5, "municipality_none_precision": 0.0}
     metrics = {"category_macro_f1": 1.0, "category_accuracy": 1.0, "category_accuracy_with_alt": 1.0,
-               "train_seconds": 1.0, **own_releases}
-    municipality_row = TrainingResult(metrics, 2, 2, tmp_path, None).table().splitlines()[3]
-    assert municipality_row.split() == ["municipality", "0.500", "n/a", "n/a"]
+               "train_seconds": 1.0, **tagged_none}
+    table = TrainingResult(metrics, 2, 2, tmp_path, None).table()
+    municipality_row = next(line for line in table.splitlines() if line.strip().startswith("municipality"))
+    assert municipality_row.split() == ["municipality", "0.500", "0.000", "n/a"]
 
 
 def test_calibration_error_is_the_weighted_gap_per_bin():

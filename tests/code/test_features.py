@@ -15,7 +15,7 @@ def test_keeps_the_chosen_tags_and_weights_the_title():
     assert 0 in articles[0].proper_noun_starts  # 연천군 at the very start is a proper noun
 
 
-def test_an_article_becomes_its_headline_as_if_the_title_came_alone():
+def test_an_article_becomes_its_headline_as_the_title_alone_reads():
     tokenizer = KiwiTokenizer(pos_tags=("NNG", "NNP"), title_weight=2)
     article, = tokenizer.transform([("연천군, 예산 편성", "전곡읍은 예산을 편성했다.")])
     headline = article.headline()
