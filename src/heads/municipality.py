@@ -105,8 +105,9 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         return self
 
     def __setstate__(self, state: dict) -> None:
-        if "scorer_" in state:  # a model saved before headlines had a scorer of their own
-            state = {"headline_scorer_": state["scorer_"], "headline_chars": 0, **state}
+        state = {"headline_chars": 0, **state}  # saved before headlines had a scorer of their own
+        if "scorer_" in state:
+            state = {"headline_scorer_": state["scorer_"], **state}
         super().__setstate__(state)
 
     def predict(self, X: list[Article]) -> np.ndarray:

@@ -88,15 +88,22 @@ def test_a_batch_is_ranked_as_its_articles_alone(fitted_model):
     assert tagger.rank(batch) == [tagger.rank([article])[0] for article in batch]
 
 
+def saved_before_headline_scorers(estimator: MunicipalityTagger) -> MunicipalityTagger:
+    state = {k: v for k, v in estimator.__getstate__().items() if k not in ("headline_scorer_", "headline_chars")}
+    restored = MunicipalityTagger.__new__(MunicipalityTagger)
+    restored.__setstate__(pickle.loads(pickle.dumps(state)))
+    return restored
+
+
 def test_a_model_saved_before_the_headline_scorer_tags_headlines_as_articles(fitted_model):
     tagger = fitted_model[-1].municipality_
-    state = {k: v for k, v in pickle.loads(pickle.dumps(tagger)).__getstate__().items() if k != "headline_scorer_"}
-    restored = MunicipalityTagger.__new__(MunicipalityTagger)
-    restored.__setstate__(state)
+    restored = saved_before_headline_scorers(tagger)
     as_articles = copy.copy(tagger)
     as_articles.headline_scorer_ = tagger.scorer_
     headline = fitted_model[0].transform([("안산시, 청년 창업 지원 확대", "")])
     assert restored.rank(headline) == as_articles.rank(headline) != tagger.rank(headline)
+    unfitted = saved_before_headline_scorers(fitted_model[-1].municipality)  # the template TwoHeads keeps
+    assert unfitted.get_params()["headline_chars"] == 0  # set_params on the loaded pipeline needs it
 
 
 def test_headlines_are_scored_as_articles_when_no_training_title_names_its_government(fitted_model, gazetteer):
