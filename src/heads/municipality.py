@@ -49,6 +49,7 @@ class Candidate(NamedTuple):
 
 
 _Row = tuple[list[float], int, float]  # a candidate's features, 1 if it is the gold label, its weight
+_MIN_HEADLINE_ROWS = 20  # of each outcome: fewer cannot fill the headline scorer's leaves (20 rows at least)
 
 
 class MunicipalityTagger(ClassifierMixin, BaseEstimator):
@@ -57,8 +58,8 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
     A headline alone, or a brief whose text has at most `headline_chars` characters, is scored
     by a second scorer, trained on the training articles' titles alone (a brief is read as one
     headline of title and text): so short a text cannot show the cues of a body (where a name
-    first comes, how often it recurs). Where no training title names its government, the article
-    scorer serves.
+    first comes, how often it recurs). Where fewer than 20 training titles name their government,
+    there is no headline scorer and every article is scored as an article.
 
     gazetteer: the `Gazetteer` to find names with (passed in, so the model carries it).
     none_threshold: below this candidate probability the answer is `none_label`.
@@ -100,15 +101,14 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
             rows += _training_rows(masked_candidates, y[named], self.mask_augment)
         self.scorer_ = self._fit_scorer(rows)
         headline_rows = _training_rows(self._candidates(headlines, self._mentions(headlines), p_level_headlines), y)
-        self.headline_scorer_ = self._fit_scorer(headline_rows) if _both_outcomes(headline_rows) else self.scorer_
+        self.headline_scorer_ = self._fit_scorer(headline_rows) if _enough_to_learn(headline_rows) else None
         self.classes_ = np.array([*self.gazetteer.labels, self.none_label], dtype=object)
         return self
 
     def __setstate__(self, state: dict) -> None:
-        state = {"headline_chars": 0, **state}  # saved before headlines had a scorer of their own
-        if "scorer_" in state:
-            state = {"headline_scorer_": state["scorer_"], **state}
-        super().__setstate__(state)
+        if "scorer_" in state:  # a model saved before headlines had a scorer of their own
+            state = {"headline_scorer_": None, **state}
+        super().__setstate__({"headline_chars": 0, **state})
 
     def predict(self, X: list[Article]) -> np.ndarray:
         return np.array([ranked[0][0] for ranked in self.rank(X)], dtype=object)
@@ -118,7 +118,8 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if not len(X):
             return []
-        is_headline = [len(article.text.strip()) <= self.headline_chars for article in X]
+        is_headline = [self.headline_scorer_ is not None and len(article.text.strip()) <= self.headline_chars
+                       for article in X]
         read = [_as_headline(article) if brief else article for article, brief in zip(X, is_headline)]
         candidates = self._candidates(read, self._mentions(read), self.level_text_.predict_proba(read))
         rows = np.asarray([c.features for article in candidates for c in article], dtype=float)
@@ -327,6 +328,11 @@ def _training_rows(candidates_per_article: list[list[Candidate]], golds, weight:
 
 def _both_outcomes(rows: list[_Row]) -> bool:
     return len({target for _, target, _ in rows}) == 2
+
+
+def _enough_to_learn(rows: list[_Row]) -> bool:
+    right = sum(target for _, target, _ in rows)
+    return min(right, len(rows) - right) >= _MIN_HEADLINE_ROWS
 
 
 def _chance_of_true(model, X) -> np.ndarray:

@@ -99,19 +99,23 @@ def test_a_model_saved_before_the_headline_scorer_tags_headlines_as_articles(fit
     tagger = fitted_model[-1].municipality_
     restored = saved_before_headline_scorers(tagger)
     as_articles = copy.copy(tagger)
-    as_articles.headline_scorer_ = tagger.scorer_
+    as_articles.headline_scorer_ = None
     headline = fitted_model[0].transform([("안산시, 청년 창업 지원 확대", "")])
     assert restored.rank(headline) == as_articles.rank(headline) != tagger.rank(headline)
     unfitted = saved_before_headline_scorers(fitted_model[-1].municipality)  # the template TwoHeads keeps
     assert unfitted.get_params()["headline_chars"] == 0  # set_params on the loaded pipeline needs it
 
 
-def test_headlines_are_scored_as_articles_when_no_training_title_names_its_government(fitted_model, gazetteer):
+def test_headlines_are_scored_as_articles_when_few_training_titles_name_their_government(fitted_model, gazetteer):
     corpus = [("주민 공청회 개최", "서울 은평구는 구청에서 주민 공청회를 열었다."),
               ("도서관 착공", "은평구는 불광동에 도서관을 짓는다."),
               ("청년 창업 지원", "은평구는 청년 창업 지원을 늘린다.")]
     tagger = MunicipalityTagger(gazetteer=gazetteer).fit(fitted_model[0].transform(corpus), ["서울특별시 은평구"] * 3)
-    assert tagger.headline_scorer_ is tagger.scorer_
+    assert tagger.headline_scorer_ is None
+    brief = fitted_model[0].transform([("도서관 착공", "은평구는 불광동에 도서관을 짓는다.")])
+    as_articles = copy.copy(tagger)
+    as_articles.headline_chars = 0
+    assert tagger.rank(brief) == as_articles.rank(brief)
 
 
 def test_a_corpus_that_names_no_government_trains_and_answers_none(fitted_model, gazetteer):
