@@ -101,7 +101,8 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
             rows += _training_rows(masked_candidates, y[named], self.mask_augment)
         self.scorer_ = self._fit_scorer(rows)
         headline_rows = _training_rows(self._candidates(headlines, self._mentions(headlines), p_level_headlines), y)
-        self.headline_scorer_ = self._fit_scorer(headline_rows) if _enough_to_learn(headline_rows) else None
+        learnable = _each_outcome(headline_rows, at_least=_MIN_HEADLINE_ROWS)
+        self.headline_scorer_ = self._fit_scorer(headline_rows) if learnable else None
         self.classes_ = np.array([*self.gazetteer.labels, self.none_label], dtype=object)
         return self
 
@@ -188,7 +189,7 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         features, targets, weights = zip(*rows)
         scorer = (HistGradientBoostingClassifier(max_iter=self.max_iter, learning_rate=self.learning_rate,
                                                  max_leaf_nodes=self.max_leaf_nodes, random_state=self.random_state)
-                  if _both_outcomes(rows)
+                  if _each_outcome(rows)
                   else DummyClassifier(strategy="prior"))  # no candidate was ever (or always) right
         with _one_thread():
             return scorer.fit(np.asarray(features, dtype=float), np.asarray(targets), sample_weight=np.asarray(weights))
@@ -326,13 +327,10 @@ def _training_rows(candidates_per_article: list[list[Candidate]], golds, weight:
             for candidates, gold in zip(candidates_per_article, golds) for c in candidates]
 
 
-def _both_outcomes(rows: list[_Row]) -> bool:
-    return len({target for _, target, _ in rows}) == 2
-
-
-def _enough_to_learn(rows: list[_Row]) -> bool:
+def _each_outcome(rows: list[_Row], at_least: int = 1) -> bool:
+    """Whether at least `at_least` candidates were right and as many wrong."""
     right = sum(target for _, target, _ in rows)
-    return min(right, len(rows) - right) >= _MIN_HEADLINE_ROWS
+    return min(right, len(rows) - right) >= at_least
 
 
 def _chance_of_true(model, X) -> np.ndarray:
