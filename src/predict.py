@@ -2,6 +2,7 @@
 
     python -m src.predict article.txt [more.txt | folder/ | -]   readable summary (--json for JSON)
     python -m src.predict --input in.jsonl --output out.jsonl    batch: one JSON line per record
+    python -m src.predict --input in.csv --output out.csv --keep title,url   input fields copied over
 
 A `.txt` article's first line is its title. Files may be UTF-8 (with or without BOM) or
 CP949/EUC-KR. A file or record that cannot be read is reported on stderr, one line each, and
@@ -58,6 +59,8 @@ def _tag(args: argparse.Namespace) -> int:
         raise UsageError("give article files (or -), or --input FILE, not both")
     if args.output and not args.input:
         raise UsageError("--output goes with --input")
+    if args.keep and not args.input:
+        raise UsageError("--keep goes with --input")
     if args.output and args.output.resolve() == args.input.resolve():
         raise UsageError("--output would overwrite --input: give another file")
     if args.output and args.output.suffix.lower() == ".parquet":
@@ -79,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="output of --input: JSON Lines, or CSV when it ends in .csv (default: stdout)")
     parser.add_argument("--model", default=str(MODEL_DIR),
                         help="model directory or models:/NAME@ALIAS (default: models/)")
+    parser.add_argument("--keep", type=_kept_names, default=(), metavar="FIELDS",
+                        help="input fields copied into each output record, after its uid (e.g. title,url)")
     parser.add_argument("--json", action="store_true", help="one JSON object per article")
     parser.add_argument("--top-k", type=_top_k, default=None, metavar="K",
                         help=f"alternatives to show ({TOP_K_RANGE[0]} to {TOP_K_RANGE[1]}; "
@@ -110,15 +115,17 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     an interrupted run leaves only whole lines behind."""
     from tqdm import tqdm
 
-    output, lines, tally = _BatchOutput(args.output), _formatter(args.output), Counter()
+    output, lines, tally = _BatchOutput(args.output), _formatter(args.output, args.keep), Counter()
     try:
         with contextlib.closing(output), tqdm(desc="tagging", unit="article", disable=None,
                                                file=sys.stderr) as progress:
             for chunk in _chunks(_records(args.input), BATCH_SIZE):
-                results = tag_records(model, args.input.name, chunk, args.top_k)
+                results = tag_records(model, args.input.name, chunk, args.top_k, args.keep)
                 output.write(lines(results), len(results))
                 tally.update(failed=sum("error" in r for r in results),
                              no_uid=sum(not as_text(r["uid"]) and "error" not in r for r in results))
+                tally.update(f"no {name}" for (_, record) in chunk for name in args.keep
+                             if isinstance(record, dict) and _field(record, name) is _MISSING)
                 progress.update(len(chunk))
     except KeyboardInterrupt as stop:
         raise type(stop)(output.left_behind()) from None
@@ -131,6 +138,10 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     if tally["no_uid"]:
         print(f"warning: {tally['no_uid']} record(s) have no uid: the output keeps the input's order, "
               "one line per record", file=sys.stderr)
+    for name in args.keep:
+        if tally[f"no {name}"]:
+            print(f"warning: {tally[f'no {name}']} record(s) have no {name} field: it is empty in their output",
+                  file=sys.stderr)
     if tally["failed"]:
         where = "column" if _is_csv(args.output) else "field"
         print(f"{tally['failed']} record(s) could not be tagged: see their \"error\" {where}", file=sys.stderr)
@@ -144,15 +155,16 @@ def _records(source: Path) -> Iterator[tuple[int, dict | RecordError]]:
 
 
 def tag_records(model: Any, source: str, numbered: list[tuple[int, dict | RecordError]],
-                top_k: int | None = None) -> list[dict]:
-    """Numbered records of `source` → one result each, in order: its `uid` and tags, or its
-    `uid` and an `error` naming `source:number` (no text, not text, unreadable)."""
+                top_k: int | None = None, keep: Sequence[str] = ()) -> list[dict]:
+    """Numbered records of `source` → one result each, in order: its `uid`, the fields named in
+    `keep` and its tags, or the same with an `error` naming `source:number` (no text, not text,
+    unreadable) in place of the tags."""
     results: list[dict] = []
     ready: list[tuple[str, tuple[str, str]]] = []
     positions: list[int] = []
     for number, record in numbered:
         where = f"{source}:{number}"
-        result, article = _check_record(where, record)
+        result, article = _check_record(where, record, keep)
         results.append(result)
         if article is not None:
             ready.append((where, article))
@@ -177,15 +189,16 @@ def _is_csv(output: Path | None) -> bool:
     return output is not None and output.suffix.lower() == ".csv"
 
 
-def _formatter(output: Path | None) -> Callable[[list[dict]], str]:
-    """How a chunk of results is written: JSON Lines, or CSV rows when `output` ends in .csv."""
+def _formatter(output: Path | None, keep: Sequence[str] = ()) -> Callable[[list[dict]], str]:
+    """How a chunk of results is written: JSON Lines, or CSV rows when `output` ends in .csv
+    (with the `keep` columns after the uid)."""
     if not _is_csv(output):
         return lambda results: "".join(_json_line(result) + "\n" for result in results)
     started = []
 
     def csv_rows(results: list[dict]) -> str:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+        writer = csv.DictWriter(buffer, fieldnames=(CSV_COLUMNS[0], *keep, *CSV_COLUMNS[1:]))
         if not started:
             buffer.write("\ufeff")  # the BOM makes spreadsheet programs read the Korean as UTF-8
             writer.writeheader()
@@ -210,20 +223,48 @@ def _writable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _check_record(where: str, record: dict | RecordError) -> tuple[dict, tuple[str, str] | None]:
+def _check_record(where: str, record: dict | RecordError,
+                  keep: Sequence[str] = ()) -> tuple[dict, tuple[str, str] | None]:
     if isinstance(record, RecordError):
-        return {"uid": None, "error": f"{where}: {record}"}, None
-    uid = _uid(record.get("uid"))
+        return {"uid": None, **dict.fromkeys(keep), "error": f"{where}: {record}"}, None
+    result = {"uid": _as_written(record.get("uid"))}
+    result.update((name, _kept_value(record, name)) for name in keep)
     title, text = as_text(record.get("title")), as_text(record.get("text"))
     problem = _record_problem(record, title + text) or _problem(title, text)
     if problem:
-        return {"uid": uid, "error": f"{where}: {problem}"}, None
-    return {"uid": uid}, (title, text)
+        return {**result, "error": f"{where}: {problem}"}, None
+    return result, (title, text)
 
 
-def _uid(value: Any) -> Any:
-    """The uid as written: from a table (Parquet, a served frame) whose uid column misses a value,
-    pandas gives NaN for the missing one and 5.0 for 5."""
+_MISSING = object()
+
+
+def _field(record: dict, name: str) -> Any:
+    """The record's field `name`, as written or as a CSV or Parquet column is read (` URL` → url)."""
+    if name in record:
+        return record[name]
+    return record.get(name.strip().lower(), _MISSING)
+
+
+def _kept_value(record: dict, name: str) -> Any:
+    value = _field(record, name)
+    return None if value is _MISSING else _as_written(value)
+
+
+def _kept_names(value: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+    taken = [name for name in names if name.lower() in CSV_COLUMNS]
+    if taken:
+        raise argparse.ArgumentTypeError(f"{', '.join(taken)}: the output has such a field already "
+                                         f"(its fields: {', '.join(CSV_COLUMNS)})")
+    if not names:
+        raise argparse.ArgumentTypeError("give the names of input fields, separated by commas")
+    return names
+
+
+def _as_written(value: Any) -> Any:
+    """A uid or kept field as written: from a table (Parquet, a served frame) whose column misses
+    a value, pandas gives NaN for the missing one and 5.0 for 5."""
     if not isinstance(value, float):
         return value
     if value != value:

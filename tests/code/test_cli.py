@@ -233,6 +233,32 @@ def test_batch_output_named_csv_is_a_spreadsheet_with_one_row_per_record(fitted_
     assert rows.loc[1, "category"] == "" and rows.loc[1, "error"] == "in.jsonl:2: empty text"
 
 
+def test_kept_input_columns_follow_the_uid_and_a_missing_one_is_counted(fitted_model_dir, write, tmp_path, capsys):
+    source = write("in.csv", "\ufeffUID, Title ,Text,URL\n"
+                             "a,연천 소식,연천군보건소는 백학면에서 검진을 한다.,https://a.example/1\n"
+                             "b,빈 기사,,https://a.example/2\n")
+    out = tmp_path / "out.csv"
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out),
+                         "--keep", "Title,url"]) == 0
+    import pandas as pd
+
+    rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(rows.columns[:4]) == ["uid", "Title", "url", "category"]
+    assert rows["Title"].tolist() == ["연천 소식", "빈 기사"] and rows.loc[1, "url"] == "https://a.example/2"
+    assert rows.loc[0, "municipality"] == "경기도 연천군"
+
+    lines = write("in.jsonl", '{"uid": 1, "text": "연천군보건소는 검진을 한다.", "url": "u"}\n'
+                              '{"uid": 2, "text": ""}\n{broken\n')
+    capsys.readouterr()
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(lines), "--keep", "url"]) == 1
+    captured = capsys.readouterr()
+    first, second, third = map(json.loads, captured.out.splitlines())
+    assert list(first)[:3] == ["uid", "url", "category"] and first["url"] == "u"
+    assert second == {"uid": 2, "url": None, "error": "in.jsonl:2: empty text"}
+    assert third["url"] is None and "malformed" in third["error"]
+    assert "1 record(s) have no url field" in captured.err
+
+
 def test_parquet_uids_come_back_as_written_when_one_is_missing(fitted_model_dir, tmp_path, capsys):
     import pandas as pd
 
@@ -429,6 +455,10 @@ def test_usage_and_model_errors_exit_cleanly(tmp_path, capsys):
     for k in ("0", "-1", "11", "two"):
         assert predict.main(["--top-k", k, str(EXAMPLE)]) == 2
         assert "--top-k: " + repr(k) + ": give a whole number from 1 to 10" in capsys.readouterr().err
+    assert predict.main(["--input", str(tmp_path / "in.jsonl"), "--keep", "title,category"]) == 2
+    assert "--keep: category: the output has such a field already" in capsys.readouterr().err
+    assert predict.main(["--keep", "title", str(EXAMPLE)]) == 2
+    assert "--keep goes with --input" in capsys.readouterr().err
     assert predict.main(["--model", str(tmp_path), str(EXAMPLE)]) == 4
     assert "run `python -m src.train` first" in capsys.readouterr().err
     assert predict.main(["--model", str(EXAMPLE), str(EXAMPLE)]) == 4
