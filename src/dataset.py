@@ -314,6 +314,16 @@ def as_text(value) -> str:
     return "" if _blank(value) else str(value)
 
 
+def iter_headlines(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
+    """`(line, record)` from a text file of one headline per line: the record's uid is its line
+    number, its title the line, its text empty. Blank lines are passed over."""
+    with open_text(path) as stream:
+        for line_no, line in enumerate(stream, start=1):
+            if line.strip():
+                yield line_no, (_encoding_error(stream) if _UNDECODED.search(line)
+                                else {"uid": line_no, "title": line.strip(), "text": ""})
+
+
 def _iter_jsonl(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordError]]:
     for line_no, line in enumerate(stream, start=1):
         if line.strip():

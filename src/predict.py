@@ -3,6 +3,7 @@
     python -m src.predict article.txt [more.txt | folder/ | -]   readable summary (--json for JSON)
     python -m src.predict --input in.jsonl --output out.jsonl    batch: one JSON line per record
     python -m src.predict --input in.csv --output out.csv --keep title,url   input fields copied over
+    python -m src.predict --input headlines.txt --output out.jsonl     one headline per line
 
 A `.txt` article's first line is its title. Files may be UTF-8 (with or without BOM) or
 CP949/EUC-KR. A file or record that cannot be read is reported on stderr, one line each, and
@@ -28,8 +29,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from src.cli import run
 from src.config import MODEL_DIR, TOP_K_RANGE
-from src.dataset import (SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records, not_text, parse_article,
-                         read_article)
+from src.dataset import (SUFFIXES, RecordError, as_text, iter_headlines, iter_records, iter_stdin_records,
+                         not_text, parse_article, read_article)
 from src.errors import DataError, OutputError, TaggerError, UsageError
 from src.persistence import load_model
 
@@ -77,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
                                      description="Tag Korean local news with a category and a local government.")
     parser.add_argument("files", nargs="*", help="article .txt files, folders of them, or - for stdin")
     parser.add_argument("--input", type=Path,
-                        help="JSONL, CSV or Parquet records with uid, title, text (- : JSON Lines on stdin)")
+                        help="JSONL, CSV or Parquet records with uid, title, text; a .txt file of one headline "
+                             "per line (uid: its line number); - : JSON Lines on stdin")
     parser.add_argument("--output", type=Path,
                         help="output of --input: JSON Lines, or CSV when it ends in .csv (default: stdout)")
     parser.add_argument("--model", default=str(MODEL_DIR),
@@ -151,6 +153,11 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
 def _records(source: Path) -> Iterator[tuple[int, dict | RecordError]]:
     if str(source) == "-":
         return iter_stdin_records()
+    if source.suffix.lower() == ".txt":
+        return iter_headlines(source)
+    if source.suffix.lower() not in SUFFIXES:
+        raise DataError(f"{source}: unsupported file type {source.suffix.lower()!r} "
+                        f"(use {', '.join(SUFFIXES)}, or .txt for one headline per line)")
     return iter_records(source, required=("text",), hint=_WHERE_TEXT_GOES.format("column"))
 
 

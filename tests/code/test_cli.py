@@ -259,6 +259,16 @@ def test_kept_input_columns_follow_the_uid_and_a_missing_one_is_counted(fitted_m
     assert "1 record(s) have no url field" in captured.err
 
 
+def test_a_text_file_of_headlines_is_one_record_per_line(fitted_model_dir, write, tmp_path, capsys):
+    source = write("feed.txt", "연천군, 백학면 주민 건강검진 확대\n\n안산시, 청년 창업 지원 확대\n", encoding="cp949")
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--keep", "title"]) == 0
+    first, second = map(json.loads, capsys.readouterr().out.splitlines())
+    assert (first["uid"], first["title"], first["municipality"]) == (1, "연천군, 백학면 주민 건강검진 확대", "경기도 연천군")
+    assert (second["uid"], second["municipality"]) == (3, "경기도 안산시")
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(tmp_path / "feed.xlsx")]) == 3
+    assert "unsupported file type '.xlsx' (use .jsonl, .csv, .parquet, or .txt" in capsys.readouterr().err
+
+
 def test_parquet_uids_come_back_as_written_when_one_is_missing(fitted_model_dir, tmp_path, capsys):
     import pandas as pd
 
