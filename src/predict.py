@@ -80,8 +80,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--input", type=Path,
                         help="JSONL, CSV or Parquet records with uid, title, text; a .txt file of one headline "
                              "per line (uid: its line number); - : JSON Lines on stdin")
-    parser.add_argument("--output", type=Path,
-                        help="output of --input: JSON Lines, or CSV when it ends in .csv (default: stdout)")
+    parser.add_argument("--output", type=_output_path,
+                        help="output of --input: JSON Lines, or CSV when it ends in .csv (default or -: stdout)")
     parser.add_argument("--model", default=str(MODEL_DIR),
                         help="model directory or models:/NAME@ALIAS (default: models/)")
     parser.add_argument("--keep", type=_kept_names, default=(), metavar="FIELDS",
@@ -117,17 +117,14 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     an interrupted run leaves only whole lines behind."""
     from tqdm import tqdm
 
-    output, lines, tally = _BatchOutput(args.output), _formatter(args.output, args.keep), Counter()
+    output, lines, tally = _BatchOutput(args.output), _formatter(args.output, args.keep), _BatchTally(args.keep)
     try:
         with contextlib.closing(output), tqdm(desc="tagging", unit="article", disable=None,
                                                file=sys.stderr) as progress:
             for chunk in _chunks(_records(args.input), BATCH_SIZE):
                 results = tag_records(model, args.input.name, chunk, args.top_k, args.keep)
                 output.write(lines(results), len(results))
-                tally.update(failed=sum("error" in r for r in results),
-                             no_uid=sum(not as_text(r["uid"]) and "error" not in r for r in results))
-                tally.update(f"no {name}" for (_, record) in chunk for name in args.keep
-                             if isinstance(record, dict) and _field(record, name) is _MISSING)
+                tally.add(chunk, results)
                 progress.update(len(chunk))
     except KeyboardInterrupt as stop:
         raise type(stop)(output.left_behind()) from None
@@ -137,17 +134,38 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
         raise
     if not output.records:
         raise DataError(f"{args.input}: no records to tag")
-    if tally["no_uid"]:
-        print(f"warning: {tally['no_uid']} record(s) have no uid: the output keeps the input's order, "
-              "one line per record", file=sys.stderr)
-    for name in args.keep:
-        if tally[f"no {name}"]:
-            print(f"warning: {tally[f'no {name}']} record(s) have no {name} field: it is empty in their output",
-                  file=sys.stderr)
-    if tally["failed"]:
-        where = "column" if _is_csv(args.output) else "field"
-        print(f"{tally['failed']} record(s) could not be tagged: see their \"error\" {where}", file=sys.stderr)
-    return 1 if tally["failed"] else 0
+    for line in tally.report("column" if _is_csv(args.output) else "field"):
+        print(line, file=sys.stderr)
+    return 1 if tally.counts["failed"] else 0
+
+
+class _BatchTally:
+    """What a batch counts as its chunks go out, and the lines it ends with on stderr."""
+
+    def __init__(self, keep: Sequence[str]):
+        self.keep, self.counts, self._uids = keep, Counter(), set()
+
+    def add(self, chunk: list[tuple[int, dict | RecordError]], results: list[dict]) -> None:
+        self.counts.update(failed=sum("error" in r for r in results),
+                           no_uid=sum(not as_text(r["uid"]) and "error" not in r for r in results))
+        for uid in (json.dumps(r["uid"], sort_keys=True, default=str) for r in results if as_text(r["uid"])):
+            self.counts["repeated_uid"] += uid in self._uids
+            self._uids.add(uid)
+        self.counts.update(f"no {name}" for _, record in chunk for name in self.keep
+                           if isinstance(record, dict) and _field(record, name) is _MISSING)
+
+    def report(self, where: str) -> Iterator[str]:
+        if self.counts["no_uid"]:
+            yield (f"warning: {self.counts['no_uid']} record(s) have no uid: the output keeps the input's order, "
+                   "one line per record")
+        if self.counts["repeated_uid"]:
+            yield (f"warning: {self.counts['repeated_uid']} record(s) repeat the uid of an earlier one: the output "
+                   "keeps the input's order, one line per record")
+        for name in self.keep:
+            if self.counts[f"no {name}"]:
+                yield f"warning: {self.counts[f'no {name}']} record(s) have no {name} field: it is empty in their output"
+        if self.counts["failed"]:
+            yield f"{self.counts['failed']} record(s) could not be tagged: see their \"error\" {where}"
 
 
 def _records(source: Path) -> Iterator[tuple[int, dict | RecordError]]:
@@ -394,6 +412,11 @@ def _to_stdout(text: str) -> None:
         raise
     except OSError as exc:
         raise OutputError(f"cannot write to standard output: {exc.strerror}") from None
+
+
+def _output_path(value: str) -> Path | None:
+    """`-` is standard output, as it is standard input for --input."""
+    return None if value == "-" else Path(value)
 
 
 def _top_k(value: str) -> int:

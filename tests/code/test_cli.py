@@ -261,7 +261,8 @@ def test_kept_input_columns_follow_the_uid_and_a_missing_one_is_counted(fitted_m
 
 def test_a_text_file_of_headlines_is_one_record_per_line(fitted_model_dir, write, tmp_path, capsys):
     source = write("feed.txt", "연천군, 백학면 주민 건강검진 확대\n\n안산시, 청년 창업 지원 확대\n", encoding="cp949")
-    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--keep", "title"]) == 0
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--keep", "title",
+                         "--output", "-"]) == 0
     first, second = map(json.loads, capsys.readouterr().out.splitlines())
     assert (first["uid"], first["title"], first["municipality"]) == (1, "연천군, 백학면 주민 건강검진 확대", "경기도 연천군")
     assert (second["uid"], second["municipality"]) == (3, "경기도 안산시")
@@ -287,6 +288,12 @@ def test_a_batch_counts_records_without_uid_and_an_interrupted_one_says_what_it_
     command = ["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]
     assert predict.main(command) == 0
     assert "warning: 1 record(s) have no uid: the output keeps the input's order" in capsys.readouterr().err
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text(source.read_text(encoding="utf-8") * 2, encoding="utf-8")
+    monkeypatch.setattr(predict, "BATCH_SIZE", 3)  # the second "b" comes in another chunk
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(twice), "--output", str(out)]) == 0
+    assert "warning: 1 record(s) repeat the uid of an earlier one" in capsys.readouterr().err
+    assert [json.loads(line)["uid"] for line in out.read_text(encoding="utf-8").splitlines()] == [None, "b", None, "b"]
 
     tag, calls = predict.tag_records, []
 
