@@ -130,12 +130,18 @@ def iter_stdin_records() -> Iterator[tuple[int, dict | RecordError]]:
         _refuse_binary(stdin.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
     except DataError as exc:
         raise DataError(f"-: {exc}") from None
+    first = True
     for line_no, raw in enumerate(stdin, start=1):
         if not raw.strip():
             continue
         line = _decoded(raw)
-        yield line_no, _json_record(line) if line is not None else RecordError(
+        record = _json_record(line) if line is not None else RecordError(
             "bad encoding", "bytes that are not UTF-8 or CP949 text")
+        if first and isinstance(record, RecordError):  # CSV or plain text piped in: one error, not one per line
+            raise DataError(f"-:{line_no}: standard input is read as JSON Lines, and its first line is not a JSON "
+                            f"object ({record}); give a CSV, Parquet or .txt file as --input FILE")
+        first = False
+        yield line_no, record
 
 
 def _decoded(raw: bytes) -> str | None:

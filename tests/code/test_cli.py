@@ -383,6 +383,11 @@ def test_a_batch_of_json_lines_on_standard_input_in_cp949(fitted_model_dir):
                            cwd=ROOT, input=lines.encode("utf-16"), capture_output=True, text=False)
     assert utf16.returncode == 3
     assert utf16.stderr.decode().startswith("error: -: starts with a UTF-16 byte-order mark")
+    csv_piped = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
+                               cwd=ROOT, input="uid,text\na,연천군보건소는 검진을 한다.\n".encode("cp949"), capture_output=True)
+    assert (csv_piped.returncode, csv_piped.stdout) == (3, b"")
+    assert csv_piped.stderr.decode().startswith("error: -:1: standard input is read as JSON Lines, and its first line "
+                                                "is not a JSON object")
 
 
 def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
