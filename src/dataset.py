@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import difflib
 import io
 import json
 import re
@@ -23,8 +24,7 @@ from src.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-REQUIRED_FIELDS = ("uid", "title", "text", "category", "municipality")
-_MAY_BE_EMPTY = ("title", "text")  # an empty text is refused as such, below
+REQUIRED_FIELDS = ("uid", "text", "category", "municipality")  # a title may be left out, as in predict
 CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipality")
 OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
@@ -213,7 +213,7 @@ def load_corpora(
 
     if not paths:
         raise DataError("no corpus files given")
-    check = _RecordChecker(set(categories), set(municipalities) if municipalities else None)
+    check = _RecordChecker(dict.fromkeys(categories), set(municipalities) if municipalities else None)
     loaded = [(path, *_load_file(path, check, on_error)) for path in paths]
     rows = [row for _, file_rows, _ in loaded for row in file_rows]
     columns = list(CORPUS_COLUMNS)
@@ -267,19 +267,21 @@ def parse_article(data: bytes, name: str) -> tuple[str, str]:
 
 
 class _RecordChecker:
-    def __init__(self, categories: set[str], municipalities: set[str] | None):
+    def __init__(self, categories: dict[str, None], municipalities: set[str] | None):
         self.categories = categories
         self.municipalities = municipalities
         self.seen: set[str] = set()
 
     def __call__(self, record: dict) -> dict:
-        missing = [f for f in REQUIRED_FIELDS if f not in record or (f not in _MAY_BE_EMPTY and _blank(record[f]))]
+        # an empty text is refused as such, below
+        missing = [f for f in REQUIRED_FIELDS if f not in record or (f != "text" and _blank(record[f]))]
         if missing:
             raise RecordError("missing field", f"missing field(s): {', '.join(missing)}")
         wrong = not_text(record, (*CORPUS_COLUMNS[1:], *OPTIONAL_COLUMNS))
         if wrong or isinstance(record["uid"], (bool, list, dict)):
             raise RecordError("wrong type", f"uid {record['uid']}: {wrong or 'uid is not text or a number'}")
         row = {c: as_text(record.get(c)) for c in (*CORPUS_COLUMNS, *OPTIONAL_COLUMNS) if c in record}
+        row.setdefault("title", "")
         row.setdefault("category_alt", "")
         for name in _LABEL_COLUMNS:  # a spreadsheet's stray spaces are not part of a label
             row[name] = row[name].strip()
@@ -295,11 +297,13 @@ class _RecordChecker:
         for name in ("category", "category_alt"):
             label = row[name]
             if label and label not in self.categories:
-                raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r}")
-        if self.municipalities is not None and row["municipality"] not in self.municipalities:
-            raise RecordError(
-                "unknown label", f"uid {row['uid']}: unknown municipality {row['municipality']!r}"
-            )
+                raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r} "
+                                                   f"(the categories: {', '.join(self.categories)})")
+        label = row["municipality"]
+        if self.municipalities is not None and label not in self.municipalities:
+            close = difflib.get_close_matches(label, self.municipalities, n=1, cutoff=0.7)
+            hint = f"did you mean {close[0]!r}?" if close else "write 시도 and 시군구 in full, e.g. '경기도 수원시'"
+            raise RecordError("unknown label", f"uid {row['uid']}: unknown municipality {label!r} ({hint})")
 
 
 def not_text(record: dict, fields: Iterable[str]) -> str | None:

@@ -52,6 +52,21 @@ def test_each_bad_record_stops_loading_with_file_and_line(write, case):
         load_corpus(path, CATEGORIES, PLACES)
 
 
+def test_a_title_may_be_left_out(write):
+    untitled = {key: value for key, value in record("a1").items() if key != "title"}
+    frame, _ = load_corpus(write("c.jsonl", jsonl(untitled)), CATEGORIES, PLACES)
+    assert frame.loc[0, "title"] == "" and frame.loc[0, "text"] == untitled["text"]
+
+
+def test_an_unknown_label_error_says_what_would_be_known(write):
+    path = write("c.jsonl", jsonl(record("a1", category="행정·자치")))
+    with pytest.raises(DataError, match=r"unknown category '행정·자치' \(the categories: health, welfare"):
+        load_corpus(path, CATEGORIES, PLACES)
+    path = write("c.jsonl", jsonl(record("a1", municipality="경기 연천군")))
+    with pytest.raises(DataError, match=r"unknown municipality '경기 연천군' \(did you mean '경기도 연천군'\?\)"):
+        load_corpus(path, CATEGORIES, PLACES)
+
+
 def test_skip_mode_counts_every_bad_record_by_reason(write):
     path = write("c.jsonl", jsonl(record("a1"), *BAD_RECORDS.values(), record("a9")))
     frame, report = load_corpus(path, CATEGORIES, PLACES, on_error="skip")
