@@ -433,18 +433,20 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 
 def _summary(name: str, record: dict) -> str:
-    def others(top: list[dict]) -> str:
-        return ", ".join(f"{t['label']} {t['score']:.2f}" for t in top[1:]) or "-"
+    def listed(alternatives: Iterable[dict]) -> str:
+        return ", ".join(f"{t['label']} {t['score']:.2f}" for t in alternatives) or "-"
 
     flag = "  (low confidence)" if record["low_confidence"] else ""
     code = f" [{record['municipality_code']}]" if record.get("municipality_code") else ""
-    evidence = record["evidence"]
+    evidence, score, top = record["evidence"], record["municipality_score"], record["municipality_top"]
+    tied = [t["label"] for t in top[1:] if t["score"] == score]
+    municipality = (f"{record['municipality']}{code}, as the text cannot tell {' or '.join(tied)} apart ({score:.2f} each)"
+                    if len(tied) > 1 else f"{record['municipality']}{code} {score:.2f}")
     return "\n".join([
         name,
         f"  category      {record['category']} {record['category_score']:.2f}{flag}"
-        f"   next: {others(record['category_top'])}",
-        f"  municipality  {record['municipality']}{code} {record['municipality_score']:.2f}"
-        f"   next: {others(record['municipality_top'])}",
+        f"   next: {listed(record['category_top'][1:])}",
+        f"  municipality  {municipality}   next: {listed(t for t in top[1:] if t['label'] not in tied)}",
         f"  evidence      {', '.join(evidence['category']) or '-'} | "
         f"{', '.join(evidence['municipality']) or '-'}",
     ])

@@ -259,6 +259,15 @@ def test_kept_input_columns_follow_the_uid_and_a_missing_one_is_counted(fitted_m
     assert "1 record(s) have no url field" in captured.err
 
 
+def test_the_summary_of_a_homonym_says_which_governments_the_text_cannot_tell_apart(fitted_model_dir, write, capsys):
+    article = write("goseong.txt", "고성군, 공룡엑스포 준비 점검\n고성군은 당항포 일원에서 열리는 공룡엑스포 준비 상황을 "
+                                   "점검했다고 밝혔다. 고성군 관계자는 관람객 안전에 만전을 기하겠다고 말했다.\n")
+    assert predict.main(["--model", str(fitted_model_dir), str(article)]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "municipality" in line)
+    assert line.startswith("  municipality  없음, as the text cannot tell ")
+    assert "경상남도 고성군" in line and "강원특별자치도 고성군" in line and line.endswith("next: -")
+
+
 def test_a_text_file_of_headlines_is_one_record_per_line(fitted_model_dir, write, tmp_path, capsys):
     source = write("feed.txt", "연천군, 백학면 주민 건강검진 확대\n\n안산시, 청년 창업 지원 확대\n", encoding="cp949")
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--keep", "title",
