@@ -173,14 +173,18 @@ def _from_first_non_ascii(data: bytes) -> bytes | None:
     return data[start:start + _SNIFF_BYTES]
 
 
-def iter_records(path: Path, required: Sequence[str] = (),
-                 hint: str = "") -> Iterator[tuple[int, dict | RecordError]]:
+def iter_records(path: Path, required: Sequence[str] = (), hint: str = "",
+                 headlines: bool = False) -> Iterator[tuple[int, dict | RecordError]]:
     """Yield `(line, record)` from JSONL/CSV/Parquet, or `(line, RecordError)` for a bad line.
     A CSV header or Parquet file without a `required` column is refused as a whole (`hint`: how to
-    give it)."""
+    give it). With `headlines`, a .txt file is read as one headline per line."""
     suffix = path.suffix.lower()
+    if headlines and suffix == ".txt":
+        yield from _iter_headlines(path)
+        return
     if suffix not in SUFFIXES:
-        raise DataError(f"{path}: unsupported file type {suffix!r} (use {', '.join(SUFFIXES)})")
+        kinds = ", ".join(SUFFIXES) + (", or .txt for one headline per line" if headlines else "")
+        raise DataError(f"{path}: unsupported file type {suffix!r} (use {kinds})")
     if suffix == ".parquet":
         yield from _iter_parquet(path, required, hint)
         return
@@ -324,7 +328,7 @@ def as_text(value) -> str:
     return "" if _blank(value) else str(value)
 
 
-def iter_headlines(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
+def _iter_headlines(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
     """`(line, record)` from a text file of one headline per line: the record's uid is its line
     number, its title the line, its text empty. Blank lines are passed over."""
     with open_text(path) as stream:

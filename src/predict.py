@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from src.cli import run
 from src.config import MODEL_DIR, TOP_K_RANGE
-from src.dataset import (SUFFIXES, RecordError, as_text, iter_headlines, iter_records, iter_stdin_records,
+from src.dataset import (SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records,
                          not_text, parse_article, read_article)
 from src.errors import DataError, OutputError, TaggerError, UsageError
 from src.persistence import load_model
@@ -171,12 +171,7 @@ class _BatchTally:
 def _records(source: Path) -> Iterator[tuple[int, dict | RecordError]]:
     if str(source) == "-":
         return iter_stdin_records()
-    if source.suffix.lower() == ".txt":
-        return iter_headlines(source)
-    if source.suffix.lower() not in SUFFIXES:
-        raise DataError(f"{source}: unsupported file type {source.suffix.lower()!r} "
-                        f"(use {', '.join(SUFFIXES)}, or .txt for one headline per line)")
-    return iter_records(source, required=("text",), hint=_WHERE_TEXT_GOES.format("column"))
+    return iter_records(source, required=("text",), hint=_WHERE_TEXT_GOES.format("column"), headlines=True)
 
 
 def tag_records(model: Any, source: str, numbered: list[tuple[int, dict | RecordError]],
