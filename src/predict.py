@@ -311,13 +311,22 @@ def _read_files(names: Iterable[str]) -> Iterator[tuple[str, tuple[str, str] | D
             continue
         path = Path(name)
         if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".txt" and not p.is_dir())
+            entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+            files = [p for p in entries if p.suffix.lower() == ".txt" and not p.is_dir()]
             if not files:
                 yield name, DataError(f"{name}: no .txt files in this folder")
+            elif len(files) < len(entries):
+                _note_passed_over(name, sorted(set(entries) - set(files)))
             for file in files:
                 yield str(file), _checked(str(file), lambda file=file: read_article(file))
         else:
             yield name, _checked(name, lambda: read_article(path))
+
+
+def _note_passed_over(folder: str, others: list[Path]) -> None:
+    shown = ", ".join(p.name + "/" * p.is_dir() for p in others[:3]) + (", …" if len(others) > 3 else "")
+    print(f"note: {folder}: {len(others)} entries passed over, as only the .txt files of a folder are read "
+          f"({shown})", file=sys.stderr)
 
 
 def _checked(name: str, read) -> tuple[str, str] | DataError:

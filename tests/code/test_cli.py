@@ -159,6 +159,17 @@ def test_bad_files_are_reported_and_the_rest_tagged(fitted_model_dir, write, cap
     assert err.strip().endswith("3 of 4 files could not be tagged")
 
 
+def test_a_folder_says_what_it_passed_over(fitted_model_dir, tmp_path, capsys):
+    (tmp_path / "sub").mkdir()
+    for name, content in [("a.txt", EXAMPLE.read_bytes()), ("b.hwp", b"x"), ("c.text", b"x"), (".DS_Store", b"x")]:
+        (tmp_path / name).write_bytes(content)
+    assert predict.main(["--model", str(fitted_model_dir), str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith(str(tmp_path / "a.txt"))
+    assert err == (f"note: {tmp_path}: 3 entries passed over, as only the .txt files of a folder are read "
+                   "(b.hwp, c.text, sub/)\n")
+
+
 def test_records_without_usable_text_get_an_error_each(fitted_model_dir, tmp_path, capsys):
     good = {"title": "연천 소식", "text": "연천군은 백학면에서 축제를 연다."}
     records = [{"uid": "body", "title": "연천 소식", "body": good["text"]}, {"uid": "list", **good, "text": ["연천"]},
