@@ -312,11 +312,12 @@ def _read_files(names: Iterable[str]) -> Iterator[tuple[str, tuple[str, str] | D
         path = Path(name)
         if path.is_dir():
             entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-            files = [p for p in entries if p.suffix.lower() == ".txt" and not p.is_dir()]
+            is_article = [p.suffix.lower() == ".txt" and not p.is_dir() for p in entries]
+            files = [p for p, article in zip(entries, is_article) if article]
             if not files:
                 yield name, DataError(f"{name}: no .txt files in this folder")
             elif len(files) < len(entries):
-                _note_passed_over(name, sorted(set(entries) - set(files)))
+                _note_passed_over(name, [p for p, article in zip(entries, is_article) if not article])
             for file in files:
                 yield str(file), _checked(str(file), lambda file=file: read_article(file))
         else:
