@@ -114,8 +114,11 @@ def open_text(path: Path) -> io.TextIOWrapper:
     except OSError as exc:
         raise DataError(f"{path}: {exc.strerror}") from None
     head = raw.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
-    try:  # a head of ASCII only tells nothing: then the file is read on to its first Korean line
-        encoding = sniff_encoding(head, _first_non_ascii_in_file(path) if head.isascii() else None)
+    # a head of ASCII only tells nothing: then the file is read on to its first Korean line, unless
+    # it is a pipe (FIFO), which cannot be read twice: its lines are then taken as UTF-8
+    scan = head.isascii() and path.is_file()
+    try:
+        encoding = sniff_encoding(head, _first_non_ascii_in_file(path) if scan else None)
     except DataError as exc:
         raw.close()
         raise DataError(f"{path}: {exc}") from None

@@ -1,4 +1,6 @@
 import json
+import os
+import threading
 
 import pandas as pd
 import pytest
@@ -183,6 +185,20 @@ def test_the_encoding_is_told_by_korean_text_after_more_than_64_kb_of_ascii(writ
     assert line == 2002 and record["text"] == "백학면에서 건강검진을 한다."
     assert decode_text(path.read_bytes()) == text
 
+
+
+def test_a_named_pipe_is_read_once_and_whole(tmp_path):
+    """A pipe cannot be re-read to tell its encoding: after 64 KB of ASCII its Korean is UTF-8."""
+    pipe = tmp_path / "feed.jsonl"
+    os.mkfifo(pipe)
+    lines = [json.dumps({"uid": n, "text": "English padding " * 8}) for n in range(1000)]
+    lines.append(json.dumps({"uid": "k1", "text": "백학면에서 건강검진을 한다."}, ensure_ascii=False))
+    writer = threading.Thread(target=lambda: pipe.write_text("\n".join(lines) + "\n", encoding="utf-8"))
+    writer.start()
+    records = list(iter_records(pipe, ("text",)))
+    writer.join()
+    assert len(records) == 1001 and sum(map(len, lines)) > 65_536
+    assert records[-1] == (1001, {"uid": "k1", "text": "백학면에서 건강검진을 한다."})
 
 def test_binary_bytes_are_refused():
     with pytest.raises(DataError, match="binary"):
