@@ -186,7 +186,6 @@ def test_the_encoding_is_told_by_korean_text_after_more_than_64_kb_of_ascii(writ
     assert decode_text(path.read_bytes()) == text
 
 
-
 def test_a_named_pipe_is_read_once_and_whole(tmp_path):
     """A pipe cannot be re-read to tell its encoding: after 64 KB of ASCII its Korean is UTF-8."""
     pipe = tmp_path / "feed.jsonl"
@@ -199,6 +198,7 @@ def test_a_named_pipe_is_read_once_and_whole(tmp_path):
     writer.join()
     assert len(records) == 1001 and sum(map(len, lines)) > 65_536
     assert records[-1] == (1001, {"uid": "k1", "text": "백학면에서 건강검진을 한다."})
+
 
 def test_binary_bytes_are_refused():
     with pytest.raises(DataError, match="binary"):
