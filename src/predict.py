@@ -18,27 +18,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import io
 import json
 import sys
 from collections import Counter
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from src.cli import run
 from src.config import MODEL_DIR, TOP_K_RANGE
 from src.dataset import (SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records,
                          not_text, parse_article, read_article)
-from src.errors import DataError, OutputError, TaggerError, UsageError
+from src.errors import DataError, TaggerError, UsageError
+from src.output import CSV_COLUMNS, BatchOutput, is_csv, json_line, line_writer, to_stdout, writable
 from src.persistence import load_model
 
 BATCH_SIZE = 256
 _WHERE_TEXT_GOES = "the article goes in a text {}, left empty for a headline alone"
-CSV_COLUMNS = ("uid", "category", "category_score", "municipality", "municipality_code", "municipality_sido",
-               "municipality_score", "low_confidence", "category_none_score", "category_top",
-               "municipality_top", "evidence", "error")  # lists and objects as JSON text
+
 
 
 def predict_texts(model: Any, articles: Sequence[Any], top_k: int | None = None) -> list[dict]:
@@ -105,7 +102,7 @@ def _run_files(model: Any, args: argparse.Namespace) -> int:
             else:
                 ready.append((name, article))
         for (name, _), record in zip(ready, _predict_named(model, ready, args.top_k)):
-            _to_stdout((_json_line({"file": name, **record}) if args.json else _writable(_summary(name, record)))
+            to_stdout((json_line({"file": name, **record}) if args.json else writable(_summary(name, record)))
                        + "\n")
     if failed and total > 1:
         print(f"{failed} of {total} files could not be tagged", file=sys.stderr)
@@ -117,7 +114,7 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     an interrupted run leaves only whole lines behind."""
     from tqdm import tqdm
 
-    output, lines, tally = _BatchOutput(args.output), _formatter(args.output, args.keep), _BatchTally(args.keep)
+    output, lines, tally = BatchOutput(args.output), line_writer(args.output, args.keep), _BatchTally(args.keep)
     try:
         with contextlib.closing(output), tqdm(desc="tagging", unit="article", disable=None,
                                                file=sys.stderr) as progress:
@@ -134,7 +131,7 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
         raise
     if not output.records:
         raise DataError(f"{args.input}: no records to tag")
-    for line in tally.report("column" if _is_csv(args.output) else "field"):
+    for line in tally.report("column" if is_csv(args.output) else "field"):
         print(line, file=sys.stderr)
     return 1 if tally.counts["failed"] else 0
 
@@ -203,44 +200,6 @@ def _predict_named(model: Any, named: list[tuple[str, tuple[str, str]]], top_k: 
             print(f"warning: {name}: {len(title) + len(text):,} characters, only the first {limit:,} "
                   "are tagged", file=sys.stderr)
     return predict_texts(model, [article for _, article in named], top_k)
-
-
-def _is_csv(output: Path | None) -> bool:
-    return output is not None and output.suffix.lower() == ".csv"
-
-
-def _formatter(output: Path | None, keep: Sequence[str] = ()) -> Callable[[list[dict]], str]:
-    """How a chunk of results is written: JSON Lines, or CSV rows when `output` ends in .csv
-    (with the `keep` columns after the uid)."""
-    if not _is_csv(output):
-        return lambda results: "".join(_json_line(result) + "\n" for result in results)
-    started = []
-
-    def csv_rows(results: list[dict]) -> str:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=(CSV_COLUMNS[0], *keep, *CSV_COLUMNS[1:]))
-        if not started:
-            buffer.write("\ufeff")  # the BOM makes spreadsheet programs read the Korean as UTF-8
-            writer.writeheader()
-            started.append(True)
-        writer.writerows({key: _csv_cell(value) for key, value in result.items()} for result in results)
-        return _writable(buffer.getvalue())
-
-    return csv_rows
-
-
-def _csv_cell(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list, bool)) else value
-
-
-def _json_line(record: dict) -> str:
-    return _writable(json.dumps(record, ensure_ascii=False, default=str))
-
-
-def _writable(text: str) -> str:
-    """`text` as UTF-8 can carry it: a lone surrogate (from a JSON escape such as "\\ud800", or a
-    file name that is not UTF-8) becomes its escape `\\udXXX`, which JSON reads back as itself."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _check_record(where: str, record: dict | RecordError,
@@ -345,78 +304,6 @@ def _problem(title: str, text: str) -> str | None:
     if not any("\uac00" <= ch <= "\ud7a3" for ch in title + text):
         return "no Korean text to tag"
     return None
-
-
-class _BatchOutput:
-    """Where a batch's lines go: `path`, opened at the first write (so that input refused whole
-    leaves an existing file as it was), or stdout. A chunk that a full disk, Ctrl-C or SIGTERM
-    stops midway is cut off again, so a file holds whole lines only (a pipe cannot be cut back)."""
-
-    def __init__(self, path: Path | None):
-        self.path, self.records, self._stream, self._seekable = path, 0, None, False
-
-    @property
-    def started(self) -> bool:
-        return self._stream is not None or self.records > 0
-
-    def write(self, text: str, records: int) -> None:
-        if self.path is None:
-            _to_stdout(text)
-        else:
-            self._write_file(text.encode("utf-8"))
-        self.records += records
-
-    def left_behind(self) -> str:
-        """What a batch stopped midway leaves, and how many records."""
-        if self.records:
-            return f"{self.records:,} record(s) were written, {self.path or 'the output'} is incomplete"
-        if self.path is None:
-            return "no records were written"
-        if self._stream is None:
-            return f"no records were written, {self.path} is as it was"
-        if self._seekable:
-            return f"no records were written, {self.path} is empty"
-        return "no records were written whole"
-
-    def close(self) -> None:
-        if self._stream is not None:
-            self._stream.close()
-
-    def _write_file(self, data: bytes) -> None:
-        if self._stream is None:
-            self._stream = _open_output(self.path)
-            self._seekable = self._stream.seekable()
-        stream = self._stream
-        start = stream.tell() if self._seekable else None
-        rest = memoryview(data)
-        try:
-            while rest:  # unbuffered: a full disk shows here, in a short write or an error
-                rest = rest[stream.write(rest):]
-        except BaseException as exc:  # a full disk, or Ctrl-C / SIGTERM midway through the chunk
-            if start is not None:
-                with contextlib.suppress(OSError):
-                    stream.truncate(start)
-            if isinstance(exc, OSError):
-                raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
-            raise
-
-
-def _open_output(path: Path):
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path.open("wb", buffering=0)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def _to_stdout(text: str) -> None:
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"cannot write to standard output: {exc.strerror}") from None
 
 
 def _output_path(value: str) -> Path | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from src import predict, train
+from src import output, predict, train
 from src.errors import DataError
 from src.config import ROOT
 from tests.conftest import EXAMPLES, SAMPLE_CORPUS
@@ -236,7 +236,7 @@ def test_batch_output_named_csv_is_a_spreadsheet_with_one_row_per_record(fitted_
     import pandas as pd
 
     rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert list(rows.columns) == list(predict.CSV_COLUMNS)
+    assert list(rows.columns) == list(output.CSV_COLUMNS)
     assert rows["uid"].tolist() == ["a", "b"]
     assert rows.loc[0, "municipality"] == "경기도 연천군" and rows.loc[0, "error"] == ""
     assert json.loads(rows.loc[0, "evidence"])["municipality"][0].startswith("연천")
@@ -380,7 +380,7 @@ def test_a_full_disk_stops_a_batch_with_one_line_and_whole_lines_in_the_output(
     line_bytes = len(out.read_bytes()) // 3
 
     monkeypatch.setattr(predict, "BATCH_SIZE", 1)
-    monkeypatch.setattr(predict, "_open_output", lambda path: FullDisk(path, room=line_bytes + 10))
+    monkeypatch.setattr(output, "_open_output", lambda path: FullDisk(path, room=line_bytes + 10))
     assert predict.main(command) == 5
     assert [json.loads(line)["uid"] for line in out.read_text(encoding="utf-8").splitlines()] == ["0"]
     assert capsys.readouterr().err == (
@@ -439,7 +439,7 @@ def test_a_signal_midway_through_a_chunk_leaves_whole_lines(fitted_model_dir, tm
     records = [{"uid": str(n), "text": "연천군보건소는 백학면에서 검진을 한다."} for n in range(2)]
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     monkeypatch.setattr(predict, "BATCH_SIZE", 1)
-    monkeypatch.setattr(predict, "_open_output", lambda path: SignalledMidChunk(path, room=0))
+    monkeypatch.setattr(output, "_open_output", lambda path: SignalledMidChunk(path, room=0))
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]) == 143
     assert [json.loads(line)["uid"] for line in out.read_text(encoding="utf-8").splitlines()] == ["0"]
     assert capsys.readouterr().err == f"interrupted: 1 record(s) were written, {out} is incomplete\n"
@@ -449,7 +449,7 @@ def test_a_disk_full_at_the_first_write_says_the_output_is_empty(fitted_model_di
     source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     source.write_text(json.dumps({"uid": "a", "text": "연천군보건소는 백학면에서 검진을 한다."}) + "\n", encoding="utf-8")
     out.write_text("an earlier output\n", encoding="utf-8")
-    monkeypatch.setattr(predict, "_open_output", lambda path: FullDisk(path, room=0))
+    monkeypatch.setattr(output, "_open_output", lambda path: FullDisk(path, room=0))
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out)]) == 5
     assert capsys.readouterr().err.endswith(f"; no records were written, {out} is empty\n")
     assert out.read_bytes() == b""
