@@ -11,6 +11,7 @@ import contextlib
 import csv
 import difflib
 import io
+import itertools
 import json
 import re
 import sys
@@ -178,7 +179,8 @@ def _from_first_non_ascii(data: bytes) -> bytes | None:
 
 def iter_records(path: Path, required: Sequence[str] = (), hint: str = "",
                  headlines: bool = False) -> Iterator[tuple[int, dict | RecordError]]:
-    """Yield `(line, record)` from JSONL/CSV/Parquet, or `(line, RecordError)` for a bad line.
+    """Yield `(number, record)` from JSONL/CSV/Parquet, or `(number, RecordError)` for a bad one:
+    its line in JSON Lines, its row as a spreadsheet shows it in CSV, its row in Parquet.
     A CSV header or Parquet file without a `required` column is refused as a whole (`hint`: how to
     give it). With `headlines`, a .txt file is read as one headline per line."""
     suffix = path.suffix.lower()
@@ -360,7 +362,8 @@ def _json_record(line: str) -> dict | RecordError:
 
 def _iter_csv(stream: io.TextIOWrapper, path: Path,
               required: Sequence[str], hint: str) -> Iterator[tuple[int, dict | RecordError]]:
-    """Records by the line they start on; after broken quoting the reader goes on at the next line."""
+    """Records by their row as a spreadsheet numbers them (the header is row 1): a text of several
+    lines is one row. After broken quoting the reader goes on at the next line."""
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(stream, strict=True)
     try:
@@ -368,27 +371,28 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
     except StopIteration:
         return
     except csv.Error as exc:
-        yield reader.line_num, RecordError("malformed line", f"broken CSV header ({exc})")
+        yield 1, RecordError("malformed line", f"broken CSV header ({exc})")
         return
     _check_columns(path, header, required, hint)
-    while True:
+    for row in itertools.count(2):
         start = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            lines = f"; lines {start}-{reader.line_num} read as this one record" if reader.line_num > start else ""
-            yield start, RecordError("malformed line", f"broken CSV quoting ({exc}){lines}")
+            lines = f"lines {start}-{reader.line_num}" if reader.line_num > start else f"line {start}"
+            yield row, RecordError("malformed line", f"broken CSV quoting ({exc}; {lines} of the file "
+                                                     "read as this one row)")
             continue
         if not any(cell.strip() for cell in cells):
             continue
         if any(_UNDECODED.search(cell) for cell in cells):
-            yield start, _encoding_error(stream)
+            yield row, _encoding_error(stream)
         elif len(cells) != len(header):
-            yield start, RecordError("malformed line", f"{len(cells)} cells where the header has {len(header)}")
+            yield row, RecordError("malformed line", f"{len(cells)} cells where the header has {len(header)}")
         else:
-            yield start, dict(zip(header, cells))
+            yield row, dict(zip(header, cells))
 
 
 def _column_names(names: Sequence[str]) -> list[str]:

@@ -128,6 +128,17 @@ def test_csv_in_cp949_and_broken_quoting(write):
         load_corpus(broken, CATEGORIES, PLACES)
 
 
+def test_a_csv_record_is_located_by_its_spreadsheet_row(write):
+    header = "uid,title,text,category,category_alt,municipality\n"
+    rows = ['a1,연천 소식,"연천군은\n건강검진을\n한다.",health,,경기도 연천군\n',
+            'a2,연천 소식,"백학면\n소식",health,,충북 청주시\n']
+    with pytest.raises(DataError, match=r"c\.csv:3: uid a2: unknown municipality"):
+        load_corpus(write("c.csv", header + "".join(rows)), CATEGORIES, PLACES)
+    broken = write("b.csv", header + rows[0] + 'a3,제목,"닫히지 않은\n따옴표,health,,없음\n')
+    with pytest.raises(DataError, match=r"b\.csv:3: broken CSV quoting \(.*; lines 5-6 of the file read as this one row\)"):
+        load_corpus(broken, CATEGORIES, PLACES)
+
+
 def test_a_csv_field_longer_than_the_csv_modules_default_limit_is_read_whole(write):
     header = "uid,title,text,category,category_alt,municipality\n"
     long_text = "연천군은 건강검진을 한다. " * 20_000
