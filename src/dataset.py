@@ -30,6 +30,8 @@ CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipal
 OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
 SUFFIXES = (".jsonl", ".csv", ".parquet")
+# CSV and Parquet columns with these names are read as these fields
+KOREAN_COLUMNS = {"번호": "uid", "연번": "uid", "제목": "title", "본문": "text", "내용": "text"}
 _SNIFF_BYTES = 1 << 16
 _ENCODING_SCAN_BYTES = 1 << 26  # how far into a file of ASCII to look for the Korean that tells its encoding
 _PARQUET_BATCH_ROWS = 1024  # a Parquet file is read this many rows at a time, never whole
@@ -367,13 +369,14 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(stream, strict=True)
     try:
-        header = _column_names(next(reader))
+        written = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
         yield 1, RecordError("malformed line", f"broken CSV header ({exc})")
         return
-    _check_columns(path, header, required, hint)
+    _check_columns(path, written, required, hint)
+    header = _column_names(written)
     for row in itertools.count(2):
         start = reader.line_num + 1
         try:
@@ -396,18 +399,22 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
 
 
 def _column_names(names: Sequence[str]) -> list[str]:
-    """Column names as a spreadsheet may write them (` Title`, `Text`) → as the records name them."""
-    return [name.strip().lower() for name in names]
+    """Column names as a spreadsheet may write them (` Title`, `Text`, `본문`) → as the records name them."""
+    names = [str(name).strip().lower() for name in names]
+    return [KOREAN_COLUMNS.get(name, name) for name in names]
 
 
-def _check_columns(path: Path, header: list[str], required: Sequence[str], hint: str) -> None:
+def _check_columns(path: Path, written: Sequence[str], required: Sequence[str], hint: str) -> None:
+    header = _column_names(written)
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
-        raise DataError(f"{path}: more than one column named {', '.join(twice)} (spaces and capitals aside)")
+        both = ", ".join(str(w).strip() for w, name in zip(written, header) if name in twice)
+        raise DataError(f"{path}: more than one column is read as {', '.join(twice)} ({both}; spaces and "
+                        "capitals aside): rename one")
     missing = [name for name in required if name not in header]
     if missing:
         raise DataError(f"{path}: no column {', '.join(missing)} "
-                        f"(the columns are: {', '.join(map(str, header))}{'; ' + hint if hint else ''})")
+                        f"(the columns are: {', '.join(map(str, written))}{'; ' + hint if hint else ''})")
 
 
 def _encoding_error(stream: io.TextIOWrapper) -> RecordError:
@@ -420,8 +427,8 @@ def _iter_parquet(path: Path, required: Sequence[str], hint: str) -> Iterator[tu
 
     with _parquet_errors(path):
         parquet = pq.ParquetFile(path)
+    _check_columns(path, parquet.schema_arrow.names, required, hint)
     names = _column_names(parquet.schema_arrow.names)
-    _check_columns(path, names, required, hint)
     batches = parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS)
     row_no = 0
     while True:

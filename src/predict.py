@@ -27,13 +27,14 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from src.cli import run
 from src.config import MODEL_DIR, TOP_K_RANGE
-from src.dataset import (SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records,
+from src.dataset import (KOREAN_COLUMNS, SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records,
                          not_text, parse_article, read_article)
 from src.errors import DataError, TaggerError, UsageError
 from src.output import CSV_COLUMNS, BatchOutput, is_csv, json_line, line_writer, to_stdout, writable
 from src.persistence import load_model
 
 BATCH_SIZE = 256
+OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".csv", "")
 _WHERE_TEXT_GOES = "the article goes in a text {}, left empty for a headline alone"
 
 
@@ -61,8 +62,9 @@ def _tag(args: argparse.Namespace) -> int:
         raise UsageError("--keep goes with --input")
     if args.output and args.output.resolve() == args.input.resolve():
         raise UsageError("--output would overwrite --input: give another file")
-    if args.output and args.output.suffix.lower() == ".parquet":
-        raise UsageError("--output writes JSON Lines, or CSV when it ends in .csv: not Parquet")
+    if args.output and args.output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise UsageError("--output writes JSON Lines (.jsonl) or CSV (.csv, which spreadsheet programs open): "
+                         f"not {args.output.suffix}")
     records = [name for name in args.files if Path(name).suffix.lower() in SUFFIXES]
     if records:
         raise UsageError(f"{records[0]}: a file of records goes with --input (article files are .txt)")
@@ -219,10 +221,12 @@ _MISSING = object()
 
 
 def _field(record: dict, name: str) -> Any:
-    """The record's field `name`, as written or as a CSV or Parquet column is read (` URL` → url)."""
+    """The record's field `name`, as written or as a CSV or Parquet column is read (` URL` → url,
+    제목 → title)."""
     if name in record:
         return record[name]
-    return record.get(name.strip().lower(), _MISSING)
+    key = name.strip().lower()
+    return record.get(KOREAN_COLUMNS.get(key, key), _MISSING)
 
 
 def _kept_value(record: dict, name: str) -> Any:

@@ -24,6 +24,7 @@ _PARAM_VALUE_LIMIT = 6000
 _FAIL_FAST = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
               "MLFLOW_HTTP_REQUEST_TIMEOUT": "10"}
 CHAMPION = "champion"
+_SHA_TAG, _SHA_CHARS = "model_sha256", 12
 
 
 def tracking_uri() -> str:
@@ -40,11 +41,13 @@ def log_training_run(
     input_example: Any,
     output_example: list[dict[str, Any]],
     registered_model: str | None,
+    model_sha256: str,
 ) -> tuple[str, str | None]:
     """One run with params, metrics, report files and the model; returns the run id and,
-    when `registered_model` is named, the new registry version."""
+    when `registered_model` is named, the new registry version. The model's SHA-256 is a tag,
+    by which an evaluation run finds the run that trained its model."""
     _use_experiment(experiment)
-    with mlflow.start_run(tags={"kind": "training"}) as run:
+    with mlflow.start_run(tags={"kind": "training", _SHA_TAG: model_sha256[:_SHA_CHARS]}) as run:
         mlflow.log_params({k: _param_value(v) for k, v in params.items()})
         mlflow.log_metrics(metrics)
         mlflow.log_artifacts(str(artifact_dir), artifact_path="reports")
@@ -129,12 +132,28 @@ def log_evaluation_run(card: dict[str, Any], model_source: str, data: Path, metr
                        report_dir: Path) -> str:
     """An evaluation run: the model evaluated, the data, the scores and the report files."""
     _use_experiment(card.get("params", {}).get("tracking.experiment", TrackingParams().experiment))
-    with mlflow.start_run(run_name=f"evaluate {data.name}", tags={"kind": "evaluation"}) as run:
-        mlflow.log_params({"model": model_source, "data": str(data),
-                           "model_sha256": card.get("sha256", "")[:12]})
+    sha = card.get("sha256", "")[:_SHA_CHARS]
+    trained_by, model_name = _training_run_of(sha)
+    with mlflow.start_run(run_name=f"evaluate {data.name}, {model_name}",
+                          tags={"kind": "evaluation", _SHA_TAG: sha}) as run:
+        mlflow.log_params({"model": model_source, "data": str(data), "model_sha256": sha,
+                           "model_training_run": trained_by or "not found in this store"})
         mlflow.log_metrics(metrics)
         mlflow.log_artifacts(str(report_dir), artifact_path="reports")
         return run.info.run_id
+
+
+def _training_run_of(sha: str) -> tuple[str | None, str]:
+    """The id of the run that trained the model with this SHA-256 (prefix), if this store holds
+    it, and how to call the model in a run name: its registry version, or its hash."""
+    found = mlflow.search_runs(filter_string=f"tags.kind = 'training' and tags.{_SHA_TAG} = '{sha}'",
+                               search_all_experiments=True, output_format="list", max_results=1)
+    if not found:
+        return None, f"model {sha}"
+    run_id = found[0].info.run_id
+    versions = mlflow.MlflowClient().search_model_versions(f"run_id = '{run_id}'")
+    names = [f"{v.name} version {v.version}" for v in versions]
+    return run_id, names[0] if names else f"model of run {found[0].info.run_name}"
 
 
 def download_registered_model(uri: str, fail_fast: bool = True) -> Path:

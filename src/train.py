@@ -192,11 +192,11 @@ def _track(params: Params, taxonomy: Taxonomy, fitted: Fitted, card: dict[str, A
         reports, own_model = Path(tmp) / "reports", Path(tmp) / "model"
         reports.mkdir()
         write_reports(fitted.records, frame, taxonomy, reports)
-        save_model(fitted.pipeline, own_model, card)
+        model_file = save_model(fitted.pipeline, own_model, card)
         run_id, version = log_training_run(
             experiment=params.tracking.experiment, params=flatten_params(params), metrics=fitted.metrics,
             artifact_dir=reports, model_dir=own_model, input_example=example, output_example=output,
-            registered_model=params.tracking.registered_model)
+            registered_model=params.tracking.registered_model, model_sha256=sha256_of(model_file))
     log.info("MLflow run %s logged", run_id)
     if version is not None:
         _challenge_champion(params, run_id, version, card, frame)
@@ -231,7 +231,8 @@ def _compare_and_promote(params: Params, run_id: str, version: str, card: dict[s
                 record_no_challenge(run_id, "the champion was chosen on other test data")
                 log.info("%s version %s did not challenge @champion: the champion was chosen on other "
                          "test data (its card: data.test); to use this version, move the alias in the "
-                         "MLflow UI", name, version)
+                         "MLflow UI, or with mlflow.MlflowClient().set_registered_model_alias(%r, 'champion', %s)",
+                         name, version, name, version)
                 return
             champion.set_params(tokens__cache_dir=params.data.cache_dir)
             records = predict_texts(champion, frame)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from src import output, predict, train
+from src import evaluate, output, predict, train
 from src.errors import DataError
 from src.config import ROOT
 from tests.conftest import EXAMPLES, SAMPLE_CORPUS
@@ -108,6 +108,21 @@ def test_predict_registry_model(trained, capsys, monkeypatch):
     assert predict.main(["--model", "models:/no-such-model@champion", str(EXAMPLE)]) == 4
 
 
+def test_an_evaluation_run_names_the_version_it_scored_and_the_run_that_trained_it(trained, monkeypatch):
+    _, folder, uri = trained
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    assert evaluate.main(["--model", str(folder / "model"), "--data", str(folder / "slice_a.jsonl")]) == 0
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    (version,) = client.search_model_versions("name='tagger-test'")
+    experiment = client.get_experiment_by_name("local-news-tagger").experiment_id
+    (run,) = client.search_runs([experiment], "tags.kind = 'evaluation'")
+    assert run.info.run_name == f"evaluate slice_a.jsonl, tagger-test version {version.version}"
+    assert run.data.params["model_training_run"] == version.run_id
+
+
 def test_a_tracking_server_that_is_down_fails_in_seconds_and_leaves_no_setting_behind(capsys, monkeypatch):
     for name in [name for name in os.environ if name.startswith("MLFLOW_HTTP_REQUEST")]:
         monkeypatch.delenv(name)
@@ -195,7 +210,7 @@ def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, t
     source.write_text(json.dumps({"uid": "a", "text": "연천군 소식"}, ensure_ascii=False) + "\n", encoding="utf-8")
     out.write_text("earlier results\n", encoding="utf-8")
     header_only = tmp_path / "k.csv"
-    header_only.write_text("번호,제목,본문\n1,연천,연천군은\n", encoding="utf-8")
+    header_only.write_text("번호,제목,기사\n1,연천,연천군은\n", encoding="utf-8")
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n", encoding="utf-8")
     model = ["--model", str(fitted_model_dir)]
@@ -208,9 +223,9 @@ def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, t
     assert out.read_text(encoding="utf-8") == "earlier results\n"
     assert capsys.readouterr().err.splitlines() == [
         "error: --output would overwrite --input: give another file",
-        "error: --output writes JSON Lines, or CSV when it ends in .csv: not Parquet",
+        "error: --output writes JSON Lines (.jsonl) or CSV (.csv, which spreadsheet programs open): not .parquet",
         f"error: {tmp_path / 'none.jsonl'}: No such file or directory",
-        f"error: {header_only}: no column text (the columns are: 번호, 제목, 본문; the article goes in a text "
+        f"error: {header_only}: no column text (the columns are: 번호, 제목, 기사; the article goes in a text "
         "column, left empty for a headline alone)",
         f"error: {empty}: no records to tag"]
 
@@ -268,6 +283,18 @@ def test_kept_input_columns_follow_the_uid_and_a_missing_one_is_counted(fitted_m
     assert second == {"uid": 2, "url": None, "error": "in.jsonl:2: empty text"}
     assert third["url"] is None and "not valid JSON" in third["error"]
     assert "1 record(s) have no url field" in captured.err
+
+
+def test_korean_column_names_are_read_as_their_fields(fitted_model_dir, write, tmp_path):
+    source = write("보도자료.csv", "연번,제목,본문,담당부서\n"
+                                "7,연천 소식,\"연천군보건소는\n백학면에서 검진을 한다.\",보건정책과\n", "cp949")
+    out = tmp_path / "out.csv"
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--output", str(out),
+                         "--keep", "제목,담당부서"]) == 0
+    import pandas as pd
+
+    rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert rows.loc[0, ["uid", "제목", "담당부서", "municipality"]].tolist() == ["7", "연천 소식", "보건정책과", "경기도 연천군"]
 
 
 def test_the_summary_of_a_homonym_says_which_governments_the_text_cannot_tell_apart(fitted_model_dir, write, capsys):

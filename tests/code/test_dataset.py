@@ -114,7 +114,7 @@ def test_column_names_are_read_without_spaces_or_capitals(write, tmp_path):
     pd.DataFrame([{f" {k.title()} ": v for k, v in record("a1").items()}]).to_parquet(parquet)
     assert load_corpus(parquet, CATEGORIES, PLACES)[0].loc[0, "uid"] == "a1"
     twice = write("twice.csv", "uid,title,Text,text,category,category_alt,municipality\na1,제목,본문,,health,,없음\n")
-    with pytest.raises(DataError, match="more than one column named text"):
+    with pytest.raises(DataError, match=r"more than one column is read as text \(Text, text; spaces and capitals aside\): rename one"):
         load_corpus(twice, CATEGORIES, PLACES)
 
 
