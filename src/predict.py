@@ -35,6 +35,7 @@ from src.persistence import load_model
 
 BATCH_SIZE = 256
 OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".csv", "")
+_DOUBTFUL = 0.5  # a government the summary flags: the head is less sure of it than not
 _WHERE_TEXT_GOES = "the article goes in a text {}, left empty for a headline alone"
 
 
@@ -338,6 +339,8 @@ def _summary(name: str, record: dict) -> str:
     tied = [t["label"] for t in top[1:] if t["score"] == score]
     municipality = (f"{record['municipality']}{code}, as the text cannot tell {' or '.join(tied)} apart ({score:.2f} each)"
                     if len(tied) > 1 else f"{record['municipality']}{code} {score:.2f}")
+    if score < _DOUBTFUL:
+        municipality += "  (low confidence)"
     return "\n".join([
         name,
         f"  category      {record['category']} {record['category_score']:.2f}{flag}"

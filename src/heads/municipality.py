@@ -156,8 +156,9 @@ class MunicipalityTagger(ClassifierMixin, BaseEstimator):
         order = np.argsort(-np.asarray(scores), kind="stable")
         ranked = [(candidates[i].label, float(scores[i]), candidates[i].mentions) for i in order]
         best_label, best_score, best_mentions = ranked[0]
-        if best_score < self.none_threshold:
-            return [(self.none_label, 1.0 - best_score, []), *ranked]
+        if best_score < self.none_threshold:  # the names weighed and found wanting are its evidence
+            weighed = list({(m.start, m.end): m for *_, mentions in ranked for m in mentions}.values())
+            return [(self.none_label, 1.0 - best_score, weighed), *ranked]
         tied = [label for label, score, _ in ranked if best_score - score < 1e-9]
         if len(tied) > 1:
             return [(self._certain_level(tied), best_score, best_mentions), *ranked]

@@ -306,6 +306,15 @@ def test_the_summary_of_a_homonym_says_which_governments_the_text_cannot_tell_ap
     assert "경상남도 고성군" in line and "강원특별자치도 고성군" in line and line.endswith("next: -")
 
 
+def test_the_summary_flags_a_government_the_head_is_less_sure_of_than_not():
+    record = {"category": "urban", "category_score": 0.86, "category_top": [{"label": "urban", "score": 0.86}],
+              "municipality": "대전광역시", "municipality_code": "30000", "municipality_score": 0.38,
+              "municipality_top": [{"label": "대전광역시", "score": 0.38}, {"label": "세종특별자치시", "score": 0.37}],
+              "evidence": {"category": ["철도"], "municipality": ["대전시", "세종시"]}, "low_confidence": False}
+    assert "  municipality  대전광역시 [30000] 0.38  (low confidence)   next: 세종특별자치시 0.37" in \
+        predict._summary("joint.txt", record)
+
+
 def test_a_text_file_of_headlines_is_one_record_per_line(fitted_model_dir, write, tmp_path, capsys):
     source = write("feed.txt", "연천군, 백학면 주민 건강검진 확대\n\n안산시, 청년 창업 지원 확대\n", encoding="cp949")
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--keep", "title",

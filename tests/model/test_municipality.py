@@ -165,6 +165,14 @@ def test_national_news_gets_none(fitted_model, title, text):
     assert record["municipality_code"] is None
 
 
+def test_none_names_the_governments_it_weighed(fitted_model):
+    record = tag(fitted_model, "국토부, 수도권과 5대 광역시 아파트값 동향 발표",
+                 "국토교통부는 지난달 전국 아파트 매매가격이 0.2% 올랐다고 밝혔다. 서울과 부산, 대구, 대전의 "
+                 "상승 폭이 컸고 지방 중소도시는 보합세를 보였다. 정부는 대출 규제를 유지하기로 했다.")
+    assert record["municipality"] == "없음"
+    assert set(record["evidence"]["municipality"]) == {"서울", "부산", "대구", "대전"}
+
+
 def test_learns_heads_of_government_not_word_fragments(fitted_model):
     """From `윤병태 나주시장` it learns a mayor; from `전라남도 나주시장`, not that `라남도` is one."""
     tokenizer, tagger = fitted_model[0], fitted_model[-1].municipality_
