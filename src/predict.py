@@ -35,6 +35,7 @@ from src.persistence import load_model
 
 BATCH_SIZE = 256
 OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".csv", "")
+_HEADLINE_CHARS = 100  # a longer line of a headline feed is more likely a sentence of an article
 _DOUBTFUL = 0.5  # a government the summary flags: the head is less sure of it than not
 _WHERE_TEXT_GOES = "the article goes in a text {}, left empty for a headline alone"
 
@@ -117,7 +118,8 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     an interrupted run leaves only whole lines behind."""
     from tqdm import tqdm
 
-    output, lines, tally = BatchOutput(args.output), line_writer(args.output, args.keep), _BatchTally(args.keep)
+    output, lines = BatchOutput(args.output), line_writer(args.output, args.keep)
+    tally = _BatchTally(args.keep, headlines=args.input.suffix.lower() == ".txt")
     try:
         with contextlib.closing(output), tqdm(desc="tagging", unit="article", disable=None,
                                                file=sys.stderr) as progress:
@@ -142,8 +144,8 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
 class _BatchTally:
     """What a batch counts as its chunks go out, and the lines it ends with on stderr."""
 
-    def __init__(self, keep: Sequence[str]):
-        self.keep, self.counts, self._uids = keep, Counter(), set()
+    def __init__(self, keep: Sequence[str], headlines: bool = False):
+        self.keep, self.headlines, self.counts, self._uids = keep, headlines, Counter(), set()
 
     def add(self, chunk: list[tuple[int, dict | RecordError]], results: list[dict]) -> None:
         self.counts.update(failed=sum("error" in r for r in results),
@@ -153,6 +155,9 @@ class _BatchTally:
             self._uids.add(uid)
         self.counts.update(f"no {name}" for _, record in chunk for name in self.keep
                            if isinstance(record, dict) and _field(record, name) is _MISSING)
+        if self.headlines:
+            self.counts.update(lines=len(chunk), sentences=sum(
+                isinstance(record, dict) and _reads_as_sentence(record["title"]) for _, record in chunk))
 
     def report(self, where: str) -> Iterator[str]:
         if self.counts["no_uid"]:
@@ -164,8 +169,16 @@ class _BatchTally:
         for name in self.keep:
             if self.counts[f"no {name}"]:
                 yield f"warning: {self.counts[f'no {name}']} record(s) have no {name} field: it is empty in their output"
+        if self.counts["sentences"]:
+            yield (f"note: {self.counts['sentences']} of {self.counts['lines']} lines read like sentences, not "
+                   "headlines (over 100 characters, or ending in '다.'): a .txt file given to --input is one "
+                   "headline per line; to tag it as one article, give it without --input")
         if self.counts["failed"]:
             yield f"{self.counts['failed']} record(s) could not be tagged: see their \"error\" {where}"
+
+
+def _reads_as_sentence(line: str) -> bool:
+    return len(line) > _HEADLINE_CHARS or line.endswith("다.")
 
 
 def _records(source: Path) -> Iterator[tuple[int, dict | RecordError]]:

@@ -319,9 +319,16 @@ def test_a_text_file_of_headlines_is_one_record_per_line(fitted_model_dir, write
     source = write("feed.txt", "연천군, 백학면 주민 건강검진 확대\n\n안산시, 청년 창업 지원 확대\n", encoding="cp949")
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(source), "--keep", "title",
                          "--output", "-"]) == 0
-    first, second = map(json.loads, capsys.readouterr().out.splitlines())
+    captured = capsys.readouterr()
+    first, second = map(json.loads, captured.out.splitlines())
     assert (first["uid"], first["title"], first["municipality"]) == (1, "연천군, 백학면 주민 건강검진 확대", "경기도 연천군")
     assert (second["uid"], second["municipality"]) == (3, "경기도 안산시")
+    assert "read like sentences" not in captured.err
+    article = write("article.txt", "연천군, 건강검진 확대\n연천군은 백학면 주민의 건강검진을 늘린다고 밝혔다.\n")
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(article), "--output", "-"]) == 0
+    assert ("note: 1 of 2 lines read like sentences, not headlines (over 100 characters, or ending in '다.'): "
+            "a .txt file given to --input is one headline per line; to tag it as one article, give it without "
+            "--input") in capsys.readouterr().err
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(tmp_path / "feed.xlsx")]) == 3
     assert "unsupported file type '.xlsx' (use .jsonl, .csv, .parquet, or .txt" in capsys.readouterr().err
 
