@@ -125,15 +125,20 @@ def _unpickle(path: Path) -> Any:
 def _check_versions(card: dict[str, Any]) -> None:
     import sklearn
 
-    if card.get("format") not in _READABLE_FORMATS:
-        raise ModelError(f"the model is in format {card.get('format', 1)}, this version of the tagger "
-                         f"reads formats {_READABLE_FORMATS[0]}–{_READABLE_FORMATS[-1]}: "
-                         "retrain it with `python -m src.train`")
+    model_format, readable = card.get("format", 1), f"{_READABLE_FORMATS[0]}–{_READABLE_FORMATS[-1]}"
+    if model_format not in _READABLE_FORMATS:
+        newer = isinstance(model_format, int) and model_format > _READABLE_FORMATS[-1]
+        remedy = ("a newer version of the tagger wrote it: update this one, or retrain" if newer
+                  else "retrain it")
+        raise ModelError(f"the model is in format {model_format}, this version of the tagger reads formats "
+                         f"{readable}: {remedy} with `python -m src.train`")
 
+    # scikit-learn reads its pickles only in the minor version that wrote them
     saved = str(card.get("versions", {}).get("scikit-learn", ""))
-    if saved.split(".")[0] != sklearn.__version__.split(".")[0]:
+    if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
         raise ModelError(f"the model was written by scikit-learn {saved or 'unknown'}; this is "
-                         f"{sklearn.__version__}: retrain it with `python -m src.train`")
+                         f"{sklearn.__version__}: install scikit-learn {'.'.join(saved.split('.')[:2]) or ''}.* "
+                         "or retrain it with `python -m src.train`")
 
 
 def sha256_of(path: Path) -> str:
@@ -145,6 +150,8 @@ def sha256_of(path: Path) -> str:
 
 
 def _no_model(model_dir: Path) -> ModelError:
+    if not model_dir.exists():
+        return ModelError(f"no folder {model_dir.resolve()}: give a model folder, or run `python -m src.train`")
     return ModelError(f"no model in {model_dir}: run `python -m src.train` first")
 
 

@@ -38,9 +38,10 @@ def test_a_pickle_that_is_not_a_tagger_is_refused(tmp_path):
         load_model(tmp_path)
 
 
-def test_missing_model_tells_the_user_to_train(tmp_path):
-    with pytest.raises(ModelError, match=r"run `python -m src.train` first"):
-        load_model(tmp_path / "nowhere")
+def test_missing_model_tells_the_user_to_train(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ModelError, match=rf"no folder {tmp_path / 'nowhere'}: give a model folder, or run"):
+        load_model("nowhere")
     with pytest.raises(ModelError, match=r"run `python -m src.train` first"):
         load_model(tmp_path)
 

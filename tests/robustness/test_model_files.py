@@ -67,8 +67,12 @@ DAMAGE = {
                                  "written by scikit-learn 0.24.2"),
     "newer scikit-learn major": (lambda d: edit_card(d, versions={"scikit-learn": "99.0"}),
                                  "written by scikit-learn 99.0"),
+    "other scikit-learn minor": (lambda d: edit_card(d, versions={"scikit-learn": "1.6.1"}),
+                                 "written by scikit-learn 1.6.1; this is"),
     "no library versions": (lambda d: edit_card(d, versions={}), "written by scikit-learn unknown"),
     "older tagger format": (lambda d: edit_card(d, format=1), "model is in format 1"),
+    "newer tagger format": (lambda d: edit_card(d, format=99), "a newer version of the tagger wrote it"),
+    "no folder": (lambda d: shutil.rmtree(d), "no folder"),
 }
 
 
