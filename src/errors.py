@@ -35,6 +35,12 @@ class OutputError(TaggerError):
     exit_code = 5
 
 
+class TrackingError(TaggerError):
+    """An MLflow store that cannot be reached or written; what the command computed is kept."""
+
+    exit_code = 6
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, which schedulers send on a timeout: stopped like Ctrl-C, with the shell's code for it."""
 

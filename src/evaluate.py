@@ -203,13 +203,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _evaluate_and_print(args: argparse.Namespace) -> int:
-    scores = evaluate_model(args.model, args.data, args.on_error, track=not args.no_track)
-    print("\n".join(f"{name:48} {value:.4f}" for name, value in scores.items()))
+    evaluation = score_model(args.model, args.data, args.on_error)
+    print("\n".join(f"{name:48} {value:.4f}" for name, value in evaluation.scores.items()))
+    if not args.no_track:  # after the figures: a store that fails loses none of them
+        log_evaluation(evaluation, args.model, args.data)
     return 0
 
 
+class Evaluation(NamedTuple):
+    scores: dict[str, float]
+    records: list[dict]
+    frame: "pd.DataFrame"
+    taxonomy: Taxonomy
+    card: dict
+
+
 def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool = True) -> dict[str, float]:
-    """Tag every article of a labelled file with the model at `source` and score the answers."""
+    """Tag every article of a labelled file with the model at `source`, score the answers and
+    (with `track`) log them as an MLflow run."""
+    evaluation = score_model(source, data, on_error)
+    if track:
+        log_evaluation(evaluation, source, data)
+    return evaluation.scores
+
+
+def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
     from src.dataset import load_corpus
     from src.persistence import load_model
     from src.predict import predict_texts
@@ -220,15 +238,16 @@ def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool 
     frame, report = load_corpus(data, taxonomy.category_labels, places, on_error)
     log.info("%s", report.summary())
     records = predict_texts(model, frame)
-    scores = score_records(records, frame, taxonomy)
-    if track:
-        from src.tracking import log_evaluation_run
+    return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card)
 
-        with tempfile.TemporaryDirectory() as tmp:
-            write_reports(records, frame, taxonomy, Path(tmp))
-            run_id = log_evaluation_run(card, str(source), data, scores, Path(tmp))
-        log.info("MLflow run %s logged", run_id)
-    return scores
+
+def log_evaluation(evaluation: Evaluation, source: str, data: Path) -> None:
+    from src.tracking import log_evaluation_run, store_errors
+
+    with store_errors("the figures are above", "give --no-track"), tempfile.TemporaryDirectory() as tmp:
+        write_reports(evaluation.records, evaluation.frame, evaluation.taxonomy, Path(tmp))
+        run_id = log_evaluation_run(evaluation.card, str(source), data, evaluation.scores, Path(tmp))
+    log.info("MLflow run %s logged", run_id)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,8 @@ def log_training_run(
     """One run with params, metrics, report files and the model; returns the run id and,
     when `registered_model` is named, the new registry version. The model's SHA-256 is a tag,
     by which an evaluation run finds the run that trained its model."""
-    _use_experiment(experiment)
+    with _failing_fast():  # the first contact with the store: a server that is down fails here, in seconds
+        _use_experiment(experiment)
     with mlflow.start_run(tags={"kind": "training", _SHA_TAG: model_sha256[:_SHA_CHARS]}) as run:
         mlflow.log_params({k: _param_value(v) for k, v in params.items()})
         mlflow.log_metrics(metrics)
@@ -94,6 +95,21 @@ class SweepTracker:
         mlflow.end_run(status="KILLED" if interrupted else "FAILED")
 
 
+@contextlib.contextmanager
+def store_errors(kept: str, off: str) -> Iterator[None]:
+    """An MLflow store that cannot be reached or written, as one `TrackingError` line that says
+    what was kept (`kept`) and how to go on (`off`: how to run without tracking)."""
+    from src.errors import TrackingError
+
+    try:
+        yield
+    except mlflow.exceptions.MlflowException as exc:
+        reason = str(exc).strip().splitlines()[0]
+        reason = "the server does not answer" if "Max retries exceeded" in reason else reason[:200]
+        raise TrackingError(f"{kept}, but the MLflow store {tracking_uri()} could not log the run ({reason}): "
+                            f"set MLFLOW_TRACKING_URI to a server that answers or to sqlite:///PATH, or {off}") from None
+
+
 def champion_uri(name: str) -> str:
     return f"models:/{name}@{CHAMPION}"
 
@@ -131,7 +147,8 @@ def record_no_challenge(run_id: str, reason: str) -> None:
 def log_evaluation_run(card: dict[str, Any], model_source: str, data: Path, metrics: dict[str, float],
                        report_dir: Path) -> str:
     """An evaluation run: the model evaluated, the data, the scores and the report files."""
-    _use_experiment(card.get("params", {}).get("tracking.experiment", TrackingParams().experiment))
+    with _failing_fast():
+        _use_experiment(card.get("params", {}).get("tracking.experiment", TrackingParams().experiment))
     sha = card.get("sha256", "")[:_SHA_CHARS]
     trained_by, model_name = _training_run_of(sha)
     with mlflow.start_run(run_name=f"evaluate {data.name}, {model_name}",

@@ -25,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from src.cli import run
 from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
 from src.dataset import load_corpora
-from src.errors import ConfigError, DataError, ModelError
+from src.errors import ConfigError, DataError, ModelError, TrackingError
 from src.evaluate import score_records, write_reports
 from src.gazetteer import Gazetteer, load_gazetteer
 from src.persistence import load_model, save_model, sha256_of
@@ -44,6 +44,7 @@ class TrainingResult:
     n_test: int
     model_dir: Path
     run_id: str | None
+    tracking_error: TrackingError | None = None
 
     def table(self) -> str:
         m = self.metrics
@@ -82,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report(result: TrainingResult) -> int:
     print(result.table())
+    if result.tracking_error is not None:  # after the table: the model and its figures are kept
+        raise result.tracking_error
     return 0
 
 
@@ -95,8 +98,12 @@ def train(params: Params) -> TrainingResult:
     card = _model_card(params, taxonomy, fitted.metrics, train_frame, test_frame)
     save_model(fitted.pipeline, model_dir, card)
     log.info("model saved in %s", model_dir)
-    run_id = _track(params, taxonomy, fitted, card, test_frame)
-    return TrainingResult(fitted.metrics, len(train_frame), len(test_frame), model_dir, run_id)
+    result = TrainingResult(fitted.metrics, len(train_frame), len(test_frame), model_dir, None)
+    try:
+        result.run_id = _track(params, taxonomy, fitted, card, test_frame)
+    except TrackingError as exc:
+        result.tracking_error = exc
+    return result
 
 
 def _make_folders(params: Params) -> None:
@@ -180,9 +187,17 @@ def _split(frame: pd.DataFrame, test_size: float, seed: int) -> tuple[pd.DataFra
 
 
 def _track(params: Params, taxonomy: Taxonomy, fitted: Fitted, card: dict[str, Any], frame) -> str | None:
-    """Log the run with its own copy of the model: another run may replace `output.model_dir`'s."""
+    """The MLflow run's id, None with tracking off; a store that fails raises `TrackingError`."""
     if not params.tracking.enabled:
         return None
+    from src.tracking import store_errors
+
+    with store_errors(f"the model is saved in {params.output.model_dir}", "give tracking.enabled=false"):
+        return _log_run(params, taxonomy, fitted, card, frame)
+
+
+def _log_run(params: Params, taxonomy: Taxonomy, fitted: Fitted, card: dict[str, Any], frame) -> str:
+    """Log the run with its own copy of the model: another run may replace `output.model_dir`'s."""
     from src.tracking import log_training_run
 
     example = frame[["title", "text"]].head(2).copy()

@@ -123,17 +123,42 @@ def test_an_evaluation_run_names_the_version_it_scored_and_the_run_that_trained_
     assert run.data.params["model_training_run"] == version.run_id
 
 
-def test_a_tracking_server_that_is_down_fails_in_seconds_and_leaves_no_setting_behind(capsys, monkeypatch):
+@pytest.fixture()
+def server_down(monkeypatch) -> str:
+    """MLFLOW_TRACKING_URI at a port nothing listens on, with MLflow's retry settings as they come."""
     for name in [name for name in os.environ if name.startswith("MLFLOW_HTTP_REQUEST")]:
         monkeypatch.delenv(name)
-    with socket.socket() as probe:  # a port nothing listens on
+    with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    return f"http://127.0.0.1:{port}"
+
+
+def test_a_tracking_server_that_is_down_fails_in_seconds_and_leaves_no_setting_behind(capsys, server_down):
     started = time.monotonic()
     assert predict.main(["--model", "models:/tagger-test@champion", str(EXAMPLE)]) == 4
     assert time.monotonic() - started < 30
     assert capsys.readouterr().err.startswith("error: cannot fetch models:/tagger-test@champion from http")
+    assert not [name for name in os.environ if name.startswith("MLFLOW_HTTP_REQUEST")]
+
+
+def test_training_and_evaluation_keep_their_work_when_the_tracking_server_is_down(
+        fitted_model_dir, tmp_path, capsys, server_down):
+    corpus = tmp_path / "slice.jsonl"
+    corpus.write_text("".join(SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)[::8]), encoding="utf-8")
+    started = time.monotonic()
+    assert train.main([f"data.train={corpus}", f"output.model_dir={tmp_path / 'model'}", "data.cache_dir=null"]) == 6
+    out, err = capsys.readouterr()
+    assert "macro-F1" in out and (tmp_path / "model" / "tagger.joblib").exists()
+    assert err.splitlines()[-1] == (
+        f"error: the model is saved in {tmp_path / 'model'}, but the MLflow store {server_down} could not log the "
+        "run (the server does not answer): set MLFLOW_TRACKING_URI to a server that answers or to sqlite:///PATH, "
+        "or give tracking.enabled=false")
+    assert evaluate.main(["--model", str(fitted_model_dir), "--data", str(corpus)]) == 6
+    out, err = capsys.readouterr()
+    assert "category_macro_f1" in out and "error: the figures are above, but the MLflow store" in err
+    assert time.monotonic() - started < 90
     assert not [name for name in os.environ if name.startswith("MLFLOW_HTTP_REQUEST")]
 
 
