@@ -71,7 +71,8 @@ class SweepTracker:
     comparison table (Markdown, and JSON for MLflow's table view) with the best score."""
 
     def __init__(self, experiment: str, n_configurations: int):
-        _use_experiment(experiment)
+        with _failing_fast():
+            _use_experiment(experiment)
         self.parent = mlflow.start_run(run_name="sweep", tags={"kind": "sweep"})
         mlflow.log_param("configurations", n_configurations)
 
@@ -106,8 +107,8 @@ def store_errors(kept: str, off: str) -> Iterator[None]:
     except mlflow.exceptions.MlflowException as exc:
         reason = str(exc).strip().splitlines()[0]
         reason = "the server does not answer" if "Max retries exceeded" in reason else reason[:200]
-        raise TrackingError(f"{kept}, but the MLflow store {tracking_uri()} could not log the run ({reason}): "
-                            f"set MLFLOW_TRACKING_URI to a server that answers or to sqlite:///PATH, or {off}") from None
+        raise TrackingError(f"the MLflow store {tracking_uri()} could not log the run ({reason}); {kept}: set "
+                            f"MLFLOW_TRACKING_URI to a server that answers or to sqlite:///PATH, or {off}") from None
 
 
 def champion_uri(name: str) -> str:

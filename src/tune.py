@@ -160,9 +160,10 @@ class _Untracked:
 def _tracker(params: Params, track: bool, n_configurations: int):
     if not track or not params.tracking.enabled:
         return _Untracked()
-    from src.tracking import SweepTracker
+    from src.tracking import SweepTracker, store_errors
 
-    return SweepTracker(params.tracking.experiment, n_configurations)
+    with store_errors("no configuration was trained", "give --no-track"):
+        return SweepTracker(params.tracking.experiment, n_configurations)
 
 
 if __name__ == "__main__":

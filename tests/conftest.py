@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,15 @@ def fitted_model_dir(fitted_model, tmp_path_factory):
     folder = tmp_path_factory.mktemp("model")
     save_model(fitted_model, folder, {"versions": {"scikit-learn": __import__("sklearn").__version__}})
     return folder
+
+
+@pytest.fixture()
+def server_down(monkeypatch) -> str:
+    """MLFLOW_TRACKING_URI at a port nothing listens on, with MLflow's retry settings as they come."""
+    for name in [name for name in os.environ if name.startswith("MLFLOW_HTTP_REQUEST")]:
+        monkeypatch.delenv(name)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://127.0.0.1:{port}")
+    return f"http://127.0.0.1:{port}"

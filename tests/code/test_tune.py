@@ -71,6 +71,13 @@ def test_sweep_logs_children_under_a_parent_with_the_table(tmp_path, monkeypatch
     assert {a.path for a in client.list_artifacts(parent.info.run_id)} >= {"sweep_results.md"}
 
 
+def test_a_sweep_stops_before_training_when_the_tracking_server_is_down(tmp_path, monkeypatch, capsys, server_down):
+    monkeypatch.setattr(tune, "fit_and_score", lambda *args: pytest.fail("a configuration trained"))
+    sweep = write_sweep(tmp_path, "params:\n  model.category.C: [0.3, 1.0]\n")
+    assert tune.main([str(sweep)]) == 6
+    assert "(the server does not answer); no configuration was trained: set" in capsys.readouterr().err
+
+
 def test_an_interrupted_sweep_leaves_its_parent_run_marked_killed(tmp_path, monkeypatch):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
