@@ -253,6 +253,8 @@ def _pair(item: Any) -> tuple[str, str]:
         return "", _clean(item)
     if isinstance(item, dict):
         return _clean(item.get("title")), _clean(item.get("text"))
+    if not (hasattr(item, "__len__") and len(item) == 2):
+        raise TypeError(f"an article is a text, a (title, text) pair or a dict with a text, not {item!r:.40}")
     title, text = item
     return _clean(title), _clean(text)
 

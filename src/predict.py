@@ -41,9 +41,21 @@ _WHERE_TEXT_GOES = "the article goes in a text {}, left empty for a headline alo
 
 
 
-def predict_texts(model: Any, articles: Sequence[Any], top_k: int | None = None) -> list[dict]:
-    """Tag `(title, text)` pairs (or bare texts): one record per article, in order. Of an
-    article longer than the tokenizer's `max_chars`, only that many characters are tagged."""
+def predict_texts(model: Any, articles: Iterable[Any], top_k: int | None = None) -> list[dict]:
+    """Tag articles — `(title, text)` pairs, bare texts, dicts with `title` and `text`, or a frame
+    with those columns — with a model from `persistence.load_model`: one record per article, in
+    order. Of an article longer than the tokenizer's `max_chars`, only that many characters are
+    tagged. Every article is tagged as given: the command's checks (empty, no Korean text) are
+    the caller's to make."""
+    if isinstance(articles, (str, bytes)):
+        raise TypeError("give a list of articles, not one text: predict_texts(model, [text])")
+    if top_k is not None and not TOP_K_RANGE[0] <= top_k <= TOP_K_RANGE[1]:
+        raise ValueError(f"top_k={top_k}: give a whole number from {TOP_K_RANGE[0]} to {TOP_K_RANGE[1]}")
+    if hasattr(articles, "columns"):
+        if "text" not in articles.columns:
+            raise ValueError(f"a frame of articles needs a text column (its columns: {', '.join(map(str, articles.columns))})")
+    else:
+        articles = list(articles)
     if not len(articles):
         return []  # scikit-learn refuses zero rows; a chunk whose inputs all failed has none
     return model[-1].describe(model[:-1].transform(articles), top_k)

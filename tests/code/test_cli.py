@@ -90,6 +90,23 @@ def test_a_version_scored_on_other_test_data_does_not_challenge_the_champion(tmp
     assert str(client.get_model_version_by_alias("gate-test", "champion").version) == "1"
 
 
+def test_the_python_api_takes_any_iterable_of_articles_and_refuses_what_is_not_one(fitted_model):
+    import pandas as pd
+
+    texts = ["연천군보건소는 백학면에서 검진을 한다."]
+    (record,) = predict.predict_texts(fitted_model, (text for text in texts), top_k=2)
+    assert record["municipality"] == "경기도 연천군" and len(record["category_top"]) == 2
+    assert predict.predict_texts(fitted_model, pd.DataFrame({"text": texts}), top_k=2) == [record]
+    with pytest.raises(TypeError, match=r"not one text: predict_texts\(model, \[text\]\)"):
+        predict.predict_texts(fitted_model, texts[0])
+    with pytest.raises(TypeError, match="a dict with a text, not None"):
+        predict.predict_texts(fitted_model, [None])
+    with pytest.raises(ValueError, match="top_k=0: give a whole number from 1 to 10"):
+        predict.predict_texts(fitted_model, texts, top_k=0)
+    with pytest.raises(ValueError, match=r"needs a text column \(its columns: body\)"):
+        predict.predict_texts(fitted_model, pd.DataFrame({"body": texts}))
+
+
 def test_predict_a_file_from_the_trained_model(trained, capsys):
     _, folder, _ = trained
     assert predict.main(["--model", str(folder / "model"), "--json", str(EXAMPLE)]) == 0
