@@ -261,12 +261,17 @@ def _param_value(value: Any) -> str:
 
 def _signature(input_example: Any, output_example: list[dict[str, Any]]) -> mlflow.models.ModelSignature:
     """Rows need `text` only, as `--input` records do; values of any type reach the model, which
-    answers a row whose title or text is not text with an `error`, as `--input` does."""
-    from mlflow.types.schema import AnyType, ColSpec, Schema
+    answers a row whose title or text is not text with an `error`, as `--input` does. So every
+    answer field is optional: a row's answer is its `uid` (when sent) and either tags or `error`."""
+    from mlflow.types.schema import AnyType, ColSpec, DataType, Schema
 
     inputs = Schema([ColSpec(AnyType(), "uid", required=False), ColSpec(AnyType(), "title", required=False),
                      ColSpec(AnyType(), "text")])
-    return mlflow.models.ModelSignature(inputs, mlflow.models.infer_signature(input_example, output_example).outputs)
+    tags = mlflow.models.infer_signature(input_example, output_example).outputs.inputs
+    outputs = Schema([ColSpec(AnyType(), "uid", required=False),
+                      *(ColSpec(column.type, column.name, required=False) for column in tags),
+                      ColSpec(DataType.string, "error", required=False)])
+    return mlflow.models.ModelSignature(inputs, outputs)
 
 
 def _pip_requirements(model_dir: Path) -> list[str]:

@@ -67,6 +67,11 @@ def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
                        "reports/worst_mistakes.csv", "reports/reliability.png"}
     (version,) = client.search_model_versions("name='tagger-test'")
     assert version.run_id == run.info.run_id
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    answers = mlflow.models.get_model_info(f"runs:/{run.info.run_id}/model").signature.outputs.inputs
+    assert [c.name for c in answers][::len(answers) - 1] == ["uid", "error"] and not any(c.required for c in answers)
     champion = client.get_model_version_by_alias("tagger-test", "champion")
     assert champion.version == version.version  # the first version has nobody to beat
     assert run.data.tags["champion_decision"].startswith("promoted")
