@@ -78,7 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", metavar="key=value",
                         help="override a params.yaml entry, e.g. model.category.C=0.5")
     parser.add_argument("--params", type=Path, default=PARAMS_FILE, help="settings file")
-    return run(parser, argv, lambda args: _report(train(load_params(args.params, args.overrides))))
+    parser.add_argument("--no-track", action="store_true",
+                        help="log no MLflow run (the same as tracking.enabled=false)")
+    return run(parser, argv, lambda args: _report(train(load_params(
+        args.params, [*args.overrides, *(["tracking.enabled=false"] if args.no_track else [])]))))
 
 
 def _report(result: TrainingResult) -> int:
@@ -192,7 +195,7 @@ def _track(params: Params, taxonomy: Taxonomy, fitted: Fitted, card: dict[str, A
         return None
     from src.tracking import store_errors
 
-    with store_errors(f"the model is saved in {params.output.model_dir}", "give tracking.enabled=false"):
+    with store_errors(f"the model is saved in {params.output.model_dir}", "give --no-track"):
         return _log_run(params, taxonomy, fitted, card, frame)
 
 

@@ -164,10 +164,12 @@ def test_training_and_evaluation_keep_their_work_when_the_tracking_server_is_dow
     assert err.splitlines()[-1] == (
         f"error: the MLflow store {server_down} could not log the run (the server does not answer); the model is "
         f"saved in {tmp_path / 'model'}: set MLFLOW_TRACKING_URI to a server that answers or to sqlite:///PATH, "
-        "or give tracking.enabled=false")
+        "or give --no-track")
     assert evaluate.main(["--model", str(fitted_model_dir), "--data", str(corpus)]) == 6
     out, err = capsys.readouterr()
     assert "category_macro_f1" in out and "(the server does not answer); the figures are above: set" in err
+    assert train.main([f"data.train={corpus}", f"output.model_dir={tmp_path / 'model'}", "data.cache_dir=null",
+                       "--no-track"]) == 0
     assert time.monotonic() - started < 90
     assert not [name for name in os.environ if name.startswith("MLFLOW_HTTP_REQUEST")]
 
