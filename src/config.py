@@ -177,9 +177,9 @@ class Taxonomy:
     no_municipality: str
 
     @property
-    def category_labels(self) -> tuple[str, ...]:
-        """Every value a corpus's `category` may hold, the none-label included."""
-        return (*self.categories, self.none_label)
+    def category_labels(self) -> dict[str, str]:
+        """Every value a corpus's `category` may hold, the none-label included, with its Korean name."""
+        return {**self.categories, self.none_label: ""}
 
 
 def load_taxonomy(path: Path = TAXONOMY_FILE) -> Taxonomy:

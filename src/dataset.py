@@ -185,6 +185,9 @@ def iter_records(path: Path, required: Sequence[str] = (), hint: str = "",
     its line in JSON Lines, its row as a spreadsheet shows it in CSV, its row in Parquet.
     A CSV header or Parquet file without a `required` column is refused as a whole (`hint`: how to
     give it). With `headlines`, a .txt file is read as one headline per line."""
+    if path.is_dir():
+        raise DataError(f"{path}: a folder, not a file of records"
+                        + ("; to tag the .txt articles in it, give the folder without --input" if headlines else ""))
     suffix = path.suffix.lower()
     if headlines and suffix == ".txt":
         yield from _iter_headlines(path)
@@ -224,7 +227,8 @@ def load_corpora(
 
     if not paths:
         raise DataError("no corpus files given")
-    check = _RecordChecker(dict.fromkeys(categories), set(municipalities) if municipalities else None)
+    names = dict(categories) if isinstance(categories, dict) else dict.fromkeys(categories, "")
+    check = _RecordChecker(names, set(municipalities) if municipalities else None)
     loaded = [(path, *_load_file(path, check, on_error)) for path in paths]
     rows = [row for _, file_rows, _ in loaded for row in file_rows]
     columns = list(CORPUS_COLUMNS)
@@ -308,13 +312,21 @@ class _RecordChecker:
         for name in ("category", "category_alt"):
             label = row[name]
             if label and label not in self.categories:
-                raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r} "
-                                                   f"(the categories: {', '.join(self.categories)})")
+                named = [c for c, korean in self.categories.items() if korean and label in (korean, korean.replace("·", ""))]
+                hint = f"did you mean {named[0]!r}?" if named else f"the categories: {', '.join(self.categories)}"
+                raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r} ({hint})")
         label = row["municipality"]
         if self.municipalities is not None and label not in self.municipalities:
-            close = difflib.get_close_matches(label, self.municipalities, n=1, cutoff=0.7)
-            hint = f"did you mean {close[0]!r}?" if close else "write 시도 and 시군구 in full, e.g. '경기도 수원시'"
-            raise RecordError("unknown label", f"uid {row['uid']}: unknown municipality {label!r} ({hint})")
+            raise RecordError("unknown label", f"uid {row['uid']}: unknown municipality {label!r} "
+                                               f"({self._place_hint(label)})")
+
+    def _place_hint(self, label: str) -> str:
+        """The label meant: the one government of that name (영동군), or the closest spelling."""
+        same_name = sorted(m for m in self.municipalities if m.endswith(" " + label))
+        if len(same_name) > 1:
+            return f"there are {len(same_name)}: write its 시도 too, e.g. {same_name[0]!r}"
+        close = same_name or difflib.get_close_matches(label, self.municipalities, n=1, cutoff=0.7)
+        return f"did you mean {close[0]!r}?" if close else "write 시도 and 시군구 in full, e.g. '경기도 수원시'"
 
 
 def not_text(record: dict, fields: Iterable[str]) -> str | None:

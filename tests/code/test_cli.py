@@ -366,6 +366,9 @@ def test_a_text_file_of_headlines_is_one_record_per_line(fitted_model_dir, write
     assert ("note: 1 of 2 lines read like sentences, not headlines (over 100 characters, or ending in '다.'): "
             "a .txt file given to --input is one headline per line; to tag it as one article, give it without "
             "--input") in capsys.readouterr().err
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(tmp_path)]) == 3
+    assert "a folder, not a file of records; to tag the .txt articles in it, give the folder without --input" in \
+        capsys.readouterr().err
     assert predict.main(["--model", str(fitted_model_dir), "--input", str(tmp_path / "feed.xlsx")]) == 3
     assert "unsupported file type '.xlsx' (use .jsonl, .csv, .parquet, or .txt" in capsys.readouterr().err
 

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import threading
 
 import pandas as pd
@@ -64,9 +65,15 @@ def test_an_unknown_label_error_says_what_would_be_known(write):
     path = write("c.jsonl", jsonl(record("a1", category="행정·자치")))
     with pytest.raises(DataError, match=r"unknown category '행정·자치' \(the categories: health, welfare"):
         load_corpus(path, CATEGORIES, PLACES)
-    path = write("c.jsonl", jsonl(record("a1", municipality="경기 연천군")))
-    with pytest.raises(DataError, match=r"unknown municipality '경기 연천군' \(did you mean '경기도 연천군'\?\)"):
-        load_corpus(path, CATEGORIES, PLACES)
+    path = write("c.jsonl", jsonl(record("a1", category="복지·나눔")))
+    with pytest.raises(DataError, match=r"unknown category '복지·나눔' \(did you mean 'welfare'\?\)"):
+        load_corpus(path, {"health": "보건·의료", "welfare": "복지·나눔", "other": ""}, PLACES)
+    places = (*PLACES, "부산광역시 중구", "서울특별시 중구")
+    for written, hint in (("경기 연천군", "did you mean '경기도 연천군'?"), ("연천군", "did you mean '경기도 연천군'?"),
+                          ("중구", "there are 2: write its 시도 too, e.g. '부산광역시 중구'")):
+        path = write("c.jsonl", jsonl(record("a1", municipality=written)))
+        with pytest.raises(DataError, match=re.escape(f"unknown municipality {written!r} ({hint})")):
+            load_corpus(path, CATEGORIES, places)
 
 
 def test_skip_mode_counts_every_bad_record_by_reason(write):
