@@ -28,7 +28,7 @@ from src.dataset import load_corpora
 from src.errors import ConfigError, DataError, ModelError, TrackingError
 from src.evaluate import score_records, write_reports
 from src.gazetteer import Gazetteer, load_gazetteer
-from src.persistence import load_model, save_model, sha256_of
+from src.persistence import load_card, load_model, save_model, sha256_of
 from src.pipeline import build_pipeline
 from src.predict import predict_texts
 
@@ -99,14 +99,27 @@ def train(params: Params) -> TrainingResult:
     fitted.pipeline.set_params(tokens__cache_dir=None)
     model_dir = params.output.model_dir
     card = _model_card(params, taxonomy, fitted.metrics, train_frame, test_frame)
+    replaced = _trained_on(model_dir)
     save_model(fitted.pipeline, model_dir, card)
     log.info("model saved in %s", model_dir)
+    if replaced and replaced != [path.name for path in params.data.train]:
+        log.info("it replaces the model trained there on %s (the MLflow registry keeps every version)",
+                 ", ".join(replaced))
     result = TrainingResult(fitted.metrics, len(train_frame), len(test_frame), model_dir, None)
     try:
         result.run_id = _track(params, taxonomy, fitted, card, test_frame)
     except TrackingError as exc:
         result.tracking_error = exc
     return result
+
+
+def _trained_on(model_dir: Path) -> list[str]:
+    """The training files of the model in `model_dir`, by name; none when it holds no readable card."""
+    try:
+        card = load_card(model_dir)
+    except ModelError:
+        return []
+    return [Path(f.get("path", "")).name for f in card.get("data", {}).get("train", {}).get("files", [])]
 
 
 def _make_folders(params: Params) -> None:

@@ -112,6 +112,20 @@ def test_the_python_api_takes_any_iterable_of_articles_and_refuses_what_is_not_o
         predict.predict_texts(fitted_model, pd.DataFrame({"body": texts}))
 
 
+def test_training_says_when_it_replaces_a_model_trained_on_other_files(tmp_path, caplog):
+    caplog.set_level("INFO", logger="src.train")
+    lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)
+    mine, bundled = tmp_path / "mine.jsonl", tmp_path / "bundled.jsonl"
+    mine.write_text("".join(lines[::8]), encoding="utf-8")
+    bundled.write_text("".join(lines[1::8]), encoding="utf-8")
+    common = [f"output.model_dir={tmp_path / 'model'}", "data.cache_dir=null", "--no-track"]
+    assert train.main([f"data.train={mine}", *common]) == 0
+    assert train.main([f"data.train={mine}", *common]) == 0
+    assert "it replaces" not in caplog.text
+    assert train.main([f"data.train={bundled}", *common]) == 0
+    assert "it replaces the model trained there on mine.jsonl" in caplog.text
+
+
 def test_predict_a_file_from_the_trained_model(trained, capsys):
     _, folder, _ = trained
     assert predict.main(["--model", str(folder / "model"), "--json", str(EXAMPLE)]) == 0
