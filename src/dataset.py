@@ -30,7 +30,7 @@ CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipal
 OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
 SUFFIXES = (".jsonl", ".csv", ".parquet")
-# CSV and Parquet columns with these names are read as these fields
+# CSV and Parquet columns with these names are read as these fields, unless a column has the field's name
 KOREAN_COLUMNS = {"번호": "uid", "연번": "uid", "제목": "title", "본문": "text", "내용": "text"}
 _SNIFF_BYTES = 1 << 16
 _ENCODING_SCAN_BYTES = 1 << 26  # how far into a file of ASCII to look for the Korean that tells its encoding
@@ -204,7 +204,7 @@ def iter_records(path: Path, required: Sequence[str] = (), hint: str = "",
 
 def load_corpus(
     path: Path,
-    categories: Iterable[str],
+    categories: Iterable[str] | dict[str, str],
     municipalities: Iterable[str] | None = None,
     on_error: str = "fail",
 ) -> tuple["pd.DataFrame", LoadReport]:
@@ -216,7 +216,7 @@ def load_corpus(
 
 def load_corpora(
     paths: Sequence[Path],
-    categories: Iterable[str],
+    categories: Iterable[str] | dict[str, str],
     municipalities: Iterable[str] | None = None,
     on_error: str = "fail",
 ) -> tuple["pd.DataFrame", list[LoadReport]]:
@@ -282,7 +282,8 @@ def parse_article(data: bytes, name: str) -> tuple[str, str]:
 
 
 class _RecordChecker:
-    def __init__(self, categories: dict[str, None], municipalities: set[str] | None):
+    def __init__(self, categories: dict[str, str], municipalities: set[str] | None):
+        """categories: each label with its Korean name ("" if none)."""
         self.categories = categories
         self.municipalities = municipalities
         self.seen: set[str] = set()
@@ -321,12 +322,15 @@ class _RecordChecker:
                                                f"({self._place_hint(label)})")
 
     def _place_hint(self, label: str) -> str:
-        """The label meant: the one government of that name (영동군), or the closest spelling."""
-        same_name = sorted(m for m in self.municipalities if m.endswith(" " + label))
-        if len(same_name) > 1:
-            return f"there are {len(same_name)}: write its 시도 too, e.g. {same_name[0]!r}"
-        close = same_name or difflib.get_close_matches(label, self.municipalities, n=1, cutoff=0.7)
-        return f"did you mean {close[0]!r}?" if close else "write 시도 and 시군구 in full, e.g. '경기도 수원시'"
+        """The labels meant: the governments of that name (영동군; 고성군 is two), the 시도 that
+        starts so (강원도, 광주시), or else the closest spelling."""
+        meant = sorted(m for m in self.municipalities if m.endswith(" " + label))
+        if " " not in label:
+            meant += sorted(m for m in self.municipalities if " " not in m and m[:2] == label[:2] != "")
+        meant = meant or difflib.get_close_matches(label, self.municipalities, n=1, cutoff=0.7)
+        if not meant:
+            return "write 시도 and 시군구 in full, e.g. '경기도 수원시'"
+        return "did you mean " + " or ".join(map(repr, meant)) + "?"
 
 
 def not_text(record: dict, fields: Iterable[str]) -> str | None:
@@ -387,8 +391,7 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
     except csv.Error as exc:
         yield 1, RecordError("malformed line", f"broken CSV header ({exc})")
         return
-    _check_columns(path, written, required, hint)
-    header = _column_names(written)
+    header = _checked_columns(path, written, required, hint)
     for row in itertools.count(2):
         start = reader.line_num + 1
         try:
@@ -410,23 +413,25 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
             yield row, dict(zip(header, cells))
 
 
-def _column_names(names: Sequence[str]) -> list[str]:
-    """Column names as a spreadsheet may write them (` Title`, `Text`, `본문`) → as the records name them."""
-    names = [str(name).strip().lower() for name in names]
-    return [KOREAN_COLUMNS.get(name, name) for name in names]
+def _field_of_column(name: str, names: Sequence[str]) -> str:
+    field = KOREAN_COLUMNS.get(name)
+    return field if field and field not in names else name
 
 
-def _check_columns(path: Path, written: Sequence[str], required: Sequence[str], hint: str) -> None:
-    header = _column_names(written)
+def _checked_columns(path: Path, written: Sequence[str], required: Sequence[str], hint: str) -> list[str]:
+    """A header's column names as the records name them (` Title` → title; 본문 → text where no
+    column is named text), refused whole when two come to the same name or a `required` one is missing."""
+    names = [str(name).strip().lower() for name in written]
+    header = [_field_of_column(name, names) for name in names]
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
         both = ", ".join(str(w).strip() for w, name in zip(written, header) if name in twice)
-        raise DataError(f"{path}: more than one column is read as {', '.join(twice)} ({both}; spaces and "
-                        "capitals aside): rename one")
+        raise DataError(f"{path}: more than one column is read as {', '.join(twice)} ({both}): rename one")
     missing = [name for name in required if name not in header]
     if missing:
         raise DataError(f"{path}: no column {', '.join(missing)} "
                         f"(the columns are: {', '.join(map(str, written))}{'; ' + hint if hint else ''})")
+    return header
 
 
 def _encoding_error(stream: io.TextIOWrapper) -> RecordError:
@@ -439,8 +444,7 @@ def _iter_parquet(path: Path, required: Sequence[str], hint: str) -> Iterator[tu
 
     with _parquet_errors(path):
         parquet = pq.ParquetFile(path)
-    _check_columns(path, parquet.schema_arrow.names, required, hint)
-    names = _column_names(parquet.schema_arrow.names)
+    names = _checked_columns(path, parquet.schema_arrow.names, required, hint)
     batches = parquet.iter_batches(batch_size=_PARQUET_BATCH_ROWS)
     row_no = 0
     while True:

@@ -13,11 +13,20 @@ from typing import Any, Callable, Sequence
 
 from src.errors import OutputError
 
-__all__ = ["CSV_COLUMNS", "BatchOutput", "is_csv", "json_line", "line_writer", "to_stdout", "writable"]
+__all__ = ["CSV_COLUMNS", "BatchOutput", "is_csv", "is_known_output", "json_line", "line_writer", "to_stdout",
+           "writable"]
 
 CSV_COLUMNS = ("uid", "category", "category_score", "municipality", "municipality_code", "municipality_sido",
                "municipality_score", "low_confidence", "category_none_score", "category_top",
                "municipality_top", "evidence", "error")  # lists and objects as JSON text
+
+
+_SUFFIXES = (".jsonl", ".ndjson", ".csv", "")
+
+
+def is_known_output(output: Path) -> bool:
+    """An ending this module writes: JSON Lines (.jsonl, .ndjson, none) or CSV."""
+    return output.suffix.lower() in _SUFFIXES
 
 
 def is_csv(output: Path | None) -> bool:

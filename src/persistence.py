@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator, NoReturn
@@ -135,10 +136,16 @@ def _check_versions(card: dict[str, Any]) -> None:
 
     # scikit-learn reads its pickles only in the minor version that wrote them
     saved = str(card.get("versions", {}).get("scikit-learn", ""))
-    if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+    if _minor(saved) != _minor(sklearn.__version__):
+        install = f"install scikit-learn {'.'.join(_minor(saved))}.* or " if _minor(saved) else ""
         raise ModelError(f"the model was written by scikit-learn {saved or 'unknown'}; this is "
-                         f"{sklearn.__version__}: install scikit-learn {'.'.join(saved.split('.')[:2]) or ''}.* "
-                         "or retrain it with `python -m src.train`")
+                         f"{sklearn.__version__}: {install}retrain it with `python -m src.train`")
+
+
+def _minor(version: str) -> tuple[str, ...]:
+    """`1.9` of `1.9.1` or `1.9rc1`; empty for no version."""
+    found = re.match(r"(\d+)\.(\d+)", version)
+    return found.groups() if found else ()
 
 
 def sha256_of(path: Path) -> str:

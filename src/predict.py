@@ -30,15 +30,14 @@ from src.config import MODEL_DIR, TOP_K_RANGE
 from src.dataset import (KOREAN_COLUMNS, SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records,
                          not_text, parse_article, read_article)
 from src.errors import DataError, TaggerError, UsageError
-from src.output import CSV_COLUMNS, BatchOutput, is_csv, json_line, line_writer, to_stdout, writable
+from src.output import (CSV_COLUMNS, BatchOutput, is_csv, is_known_output, json_line, line_writer, to_stdout,
+                        writable)
 from src.persistence import load_model
 
 BATCH_SIZE = 256
-OUTPUT_SUFFIXES = (".jsonl", ".ndjson", ".csv", "")
 _HEADLINE_CHARS = 100  # a longer line of a headline feed is more likely a sentence of an article
 _DOUBTFUL = 0.5  # a government the summary flags: the head is less sure of it than not
 _WHERE_TEXT_GOES = "the article goes in a text {}, left empty for a headline alone"
-
 
 
 def predict_texts(model: Any, articles: Iterable[Any], top_k: int | None = None) -> list[dict]:
@@ -47,10 +46,11 @@ def predict_texts(model: Any, articles: Iterable[Any], top_k: int | None = None)
     order. Of an article longer than the tokenizer's `max_chars`, only that many characters are
     tagged. Every article is tagged as given: the command's checks (empty, no Korean text) are
     the caller's to make."""
-    if isinstance(articles, (str, bytes)):
-        raise TypeError("give a list of articles, not one text: predict_texts(model, [text])")
-    if top_k is not None and not TOP_K_RANGE[0] <= top_k <= TOP_K_RANGE[1]:
-        raise ValueError(f"top_k={top_k}: give a whole number from {TOP_K_RANGE[0]} to {TOP_K_RANGE[1]}")
+    if isinstance(articles, (str, bytes, dict)):
+        raise TypeError("give a list of articles, not one article: predict_texts(model, [article])")
+    low, high = TOP_K_RANGE
+    if top_k is not None and (type(top_k) is not int or not low <= top_k <= high):
+        raise ValueError(f"top_k={top_k!r}: give a whole number from {low} to {high}")
     if hasattr(articles, "columns"):
         if "text" not in articles.columns:
             raise ValueError(f"a frame of articles needs a text column (its columns: {', '.join(map(str, articles.columns))})")
@@ -76,9 +76,9 @@ def _tag(args: argparse.Namespace) -> int:
         raise UsageError("--keep goes with --input")
     if args.output and args.output.resolve() == args.input.resolve():
         raise UsageError("--output would overwrite --input: give another file")
-    if args.output and args.output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise UsageError("--output writes JSON Lines (.jsonl) or CSV (.csv, which spreadsheet programs open): "
-                         f"not {args.output.suffix}")
+    if args.output and not is_known_output(args.output):
+        raise UsageError("--output writes JSON Lines (.jsonl, .ndjson or no ending) or CSV (.csv, which "
+                         f"spreadsheet programs open): not {args.output.suffix}")
     records = [name for name in args.files if Path(name).suffix.lower() in SUFFIXES]
     if records:
         raise UsageError(f"{records[0]}: a file of records goes with --input (article files are .txt)")
@@ -183,8 +183,8 @@ class _BatchTally:
                 yield f"warning: {self.counts[f'no {name}']} record(s) have no {name} field: it is empty in their output"
         if self.counts["sentences"]:
             yield (f"note: {self.counts['sentences']} of {self.counts['lines']} lines read like sentences, not "
-                   "headlines (over 100 characters, or ending in '다.'): a .txt file given to --input is one "
-                   "headline per line; to tag it as one article, give it without --input")
+                   f"headlines (over {_HEADLINE_CHARS} characters, or ending in '다.'): a .txt file given to --input "
+                   "is one headline per line; to tag it as one article, give it without --input")
         if self.counts["failed"]:
             yield f"{self.counts['failed']} record(s) could not be tagged: see their \"error\" {where}"
 
@@ -249,10 +249,11 @@ _MISSING = object()
 def _field(record: dict, name: str) -> Any:
     """The record's field `name`, as written or as a CSV or Parquet column is read (` URL` → url,
     제목 → title)."""
-    if name in record:
-        return record[name]
     key = name.strip().lower()
-    return record.get(KOREAN_COLUMNS.get(key, key), _MISSING)
+    for written in (name, key, KOREAN_COLUMNS.get(key)):
+        if written in record:
+            return record[written]
+    return _MISSING
 
 
 def _kept_value(record: dict, name: str) -> Any:
@@ -364,7 +365,7 @@ def _summary(name: str, record: dict) -> str:
     tied = [t["label"] for t in top[1:] if t["score"] == score]
     municipality = (f"{record['municipality']}{code}, as the text cannot tell {' or '.join(tied)} apart ({score:.2f} each)"
                     if len(tied) > 1 else f"{record['municipality']}{code} {score:.2f}")
-    if score < _DOUBTFUL:
+    if code and score < _DOUBTFUL:
         municipality += "  (low confidence)"
     return "\n".join([
         name,

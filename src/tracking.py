@@ -16,8 +16,10 @@ from typing import Any, Iterator
 import mlflow
 import mlflow.pyfunc
 import pandas as pd
+import sqlalchemy.exc
 
 from src.config import DEFAULT_TRACKING_URI, ROOT, TrackingParams
+from src.errors import ModelError, TrackingError
 
 _PARAM_VALUE_LIMIT = 6000
 # MLflow's defaults (7 retries, 120 s each) keep a batch job waiting minutes for a server that is down
@@ -100,15 +102,19 @@ class SweepTracker:
 def store_errors(kept: str, off: str) -> Iterator[None]:
     """An MLflow store that cannot be reached or written, as one `TrackingError` line that says
     what was kept (`kept`) and how to go on (`off`: how to run without tracking)."""
-    from src.errors import TrackingError
-
     try:
         yield
-    except mlflow.exceptions.MlflowException as exc:
-        reason = str(exc).strip().splitlines()[0]
-        reason = "the server does not answer" if "Max retries exceeded" in reason else reason[:200]
+    except (mlflow.exceptions.MlflowException, sqlalchemy.exc.SQLAlchemyError, OSError) as exc:
+        reason = _first_sentence(str(exc)) or type(exc).__name__
+        if "Max retries exceeded" in reason:
+            reason = "the server does not answer"
         raise TrackingError(f"the MLflow store {tracking_uri()} could not log the run ({reason}); {kept}: set "
                             f"MLFLOW_TRACKING_URI to a server that answers or to sqlite:///PATH, or {off}") from None
+
+
+def _first_sentence(message: str) -> str:
+    first = message.strip().split("\n")[0]
+    return first.split(". ")[0].removesuffix(".")[:300]
 
 
 def champion_uri(name: str) -> str:
@@ -178,8 +184,6 @@ def download_registered_model(uri: str, fail_fast: bool = True) -> Path:
     """The model directory (`tagger.joblib` + card) of a registry model such as `models:/NAME@ALIAS`.
     fail_fast: a tracking server that does not answer fails the download within about half a
     minute, not after MLflow's minutes of retries (unless the user set them)."""
-    from src.errors import ModelError
-
     database = _sqlite_file()
     if database is not None and not database.exists():  # MLflow would make an empty store there
         raise ModelError(f"cannot fetch {uri}: there is no MLflow store {database} "

@@ -92,6 +92,8 @@ def _report(result: TrainingResult) -> int:
 
 
 def train(params: Params) -> TrainingResult:
+    """Fit, score, save and (with tracking on) log a run. A store that fails leaves the model saved
+    and its error in the result's `tracking_error`, for the command to raise after the table."""
     taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
     train_frame, test_frame = load_data(params, taxonomy, gazetteer)
     _make_folders(params)
@@ -102,9 +104,9 @@ def train(params: Params) -> TrainingResult:
     replaced = _trained_on(model_dir)
     save_model(fitted.pipeline, model_dir, card)
     log.info("model saved in %s", model_dir)
-    if replaced and replaced != [path.name for path in params.data.train]:
-        log.info("it replaces the model trained there on %s (the MLflow registry keeps every version)",
-                 ", ".join(replaced))
+    if replaced and replaced != {str(path) for path in params.data.train}:
+        log.info("it replaces the model trained there on %s%s", ", ".join(sorted(Path(p).name for p in replaced)),
+                 " (the MLflow registry keeps every version)" if params.tracking.enabled else "")
     result = TrainingResult(fitted.metrics, len(train_frame), len(test_frame), model_dir, None)
     try:
         result.run_id = _track(params, taxonomy, fitted, card, test_frame)
@@ -113,13 +115,13 @@ def train(params: Params) -> TrainingResult:
     return result
 
 
-def _trained_on(model_dir: Path) -> list[str]:
-    """The training files of the model in `model_dir`, by name; none when it holds no readable card."""
+def _trained_on(model_dir: Path) -> set[str]:
+    """The training files of the model in `model_dir`; none when it holds no readable card."""
     try:
         card = load_card(model_dir)
     except ModelError:
-        return []
-    return [Path(f.get("path", "")).name for f in card.get("data", {}).get("train", {}).get("files", [])]
+        return set()
+    return {str(f.get("path", "")) for f in card.get("data", {}).get("train", {}).get("files", [])}
 
 
 def _make_folders(params: Params) -> None:

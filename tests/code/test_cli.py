@@ -102,12 +102,14 @@ def test_the_python_api_takes_any_iterable_of_articles_and_refuses_what_is_not_o
     (record,) = predict.predict_texts(fitted_model, (text for text in texts), top_k=2)
     assert record["municipality"] == "경기도 연천군" and len(record["category_top"]) == 2
     assert predict.predict_texts(fitted_model, pd.DataFrame({"text": texts}), top_k=2) == [record]
-    with pytest.raises(TypeError, match=r"not one text: predict_texts\(model, \[text\]\)"):
-        predict.predict_texts(fitted_model, texts[0])
+    for one in (texts[0], {"title": "연천 소식", "text": texts[0]}):
+        with pytest.raises(TypeError, match=r"not one article: predict_texts\(model, \[article\]\)"):
+            predict.predict_texts(fitted_model, one)
     with pytest.raises(TypeError, match="a dict with a text, not None"):
         predict.predict_texts(fitted_model, [None])
-    with pytest.raises(ValueError, match="top_k=0: give a whole number from 1 to 10"):
-        predict.predict_texts(fitted_model, texts, top_k=0)
+    for top_k in (0, 2.5, "3"):
+        with pytest.raises(ValueError, match=f"top_k={top_k!r}: give a whole number from 1 to 10"):
+            predict.predict_texts(fitted_model, texts, top_k=top_k)
     with pytest.raises(ValueError, match=r"needs a text column \(its columns: body\)"):
         predict.predict_texts(fitted_model, pd.DataFrame({"body": texts}))
 
@@ -186,6 +188,15 @@ def test_training_and_evaluation_keep_their_work_when_the_tracking_server_is_dow
                        "--no-track"]) == 0
     assert time.monotonic() - started < 90
     assert not [name for name in os.environ if name.startswith("MLFLOW_HTTP_REQUEST")]
+
+
+def test_a_store_that_is_not_a_database_fails_in_one_line(fitted_model_dir, tmp_path, capsys, monkeypatch):
+    store = tmp_path / "notes.db"
+    store.write_text("not a database\n", encoding="utf-8")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store}")
+    assert evaluate.main(["--model", str(fitted_model_dir), "--data", str(SAMPLE_CORPUS)]) == 6
+    assert capsys.readouterr().err.splitlines()[-1].startswith(
+        f"error: the MLflow store sqlite:///{store} could not log the run ((sqlite3.DatabaseError) file is not a database)")
 
 
 def test_a_registry_model_in_a_store_that_does_not_exist_is_refused_without_making_it(tmp_path, capsys, monkeypatch):
@@ -274,7 +285,8 @@ def test_output_is_not_touched_when_the_input_cannot_be_read(fitted_model_dir, t
     assert out.read_text(encoding="utf-8") == "earlier results\n"
     assert capsys.readouterr().err.splitlines() == [
         "error: --output would overwrite --input: give another file",
-        "error: --output writes JSON Lines (.jsonl) or CSV (.csv, which spreadsheet programs open): not .parquet",
+        "error: --output writes JSON Lines (.jsonl, .ndjson or no ending) or CSV (.csv, which spreadsheet programs "
+        "open): not .parquet",
         f"error: {tmp_path / 'none.jsonl'}: No such file or directory",
         f"error: {header_only}: no column text (the columns are: 번호, 제목, 기사; the article goes in a text "
         "column, left empty for a headline alone)",

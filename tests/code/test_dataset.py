@@ -68,9 +68,11 @@ def test_an_unknown_label_error_says_what_would_be_known(write):
     path = write("c.jsonl", jsonl(record("a1", category="복지·나눔")))
     with pytest.raises(DataError, match=r"unknown category '복지·나눔' \(did you mean 'welfare'\?\)"):
         load_corpus(path, {"health": "보건·의료", "welfare": "복지·나눔", "other": ""}, PLACES)
-    places = (*PLACES, "부산광역시 중구", "서울특별시 중구")
+    places = (*PLACES, "부산광역시 중구", "서울특별시 중구", "광주광역시", "경기도 광주시", "강원특별자치도")
     for written, hint in (("경기 연천군", "did you mean '경기도 연천군'?"), ("연천군", "did you mean '경기도 연천군'?"),
-                          ("중구", "there are 2: write its 시도 too, e.g. '부산광역시 중구'")):
+                          ("중구", "did you mean '부산광역시 중구' or '서울특별시 중구'?"),
+                          ("광주시", "did you mean '경기도 광주시' or '광주광역시'?"),
+                          ("강원도", "did you mean '강원특별자치도'?"), ("한양", "write 시도 and 시군구 in full, e.g. '경기도 수원시'")):
         path = write("c.jsonl", jsonl(record("a1", municipality=written)))
         with pytest.raises(DataError, match=re.escape(f"unknown municipality {written!r} ({hint})")):
             load_corpus(path, CATEGORIES, places)
@@ -121,8 +123,14 @@ def test_column_names_are_read_without_spaces_or_capitals(write, tmp_path):
     pd.DataFrame([{f" {k.title()} ": v for k, v in record("a1").items()}]).to_parquet(parquet)
     assert load_corpus(parquet, CATEGORIES, PLACES)[0].loc[0, "uid"] == "a1"
     twice = write("twice.csv", "uid,title,Text,text,category,category_alt,municipality\na1,제목,본문,,health,,없음\n")
-    with pytest.raises(DataError, match=r"more than one column is read as text \(Text, text; spaces and capitals aside\): rename one"):
+    with pytest.raises(DataError, match=r"more than one column is read as text \(Text, text\): rename one"):
         load_corpus(twice, CATEGORIES, PLACES)
+    korean = write("k.csv", "번호,uid,제목,text,내용,category,category_alt,municipality\n"
+                            "7,a1,제목,본문,요약,health,,없음\n")
+    frame, _ = load_corpus(korean, CATEGORIES, PLACES)  # a field's own name wins over its Korean one
+    assert frame.loc[0, ["uid", "title", "text"]].tolist() == ["a1", "제목", "본문"]
+    with pytest.raises(DataError, match=r"more than one column is read as text \(본문, 내용\): rename one"):
+        load_corpus(write("k2.csv", "uid,본문,내용,category,municipality\na1,본문,요약,health,없음\n"), CATEGORIES, PLACES)
 
 
 def test_csv_in_cp949_and_broken_quoting(write):

@@ -1,6 +1,6 @@
 """Two `python -m src.train` runs at once into the same model directory and the same new SQLite
 MLflow store: both finish, the directory holds one complete model, and MLflow has both runs,
-each with the model it trained."""
+each with the model it trained. A loaded model tags from several threads at once as from one."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from src.config import ROOT, SAMPLE_CORPUS
 from src.persistence import load_model
+from src.predict import predict_texts
 
 REGISTERED = "robustness-concurrent"
 
@@ -51,3 +53,19 @@ def test_two_training_runs_at_once(tmp_path):
         (card,) = Path(folder).glob("artifacts/*/tagger.json")
         trained_c = json.loads(card.read_text(encoding="utf-8"))["params"]["model.category.C"]
         assert trained_c == float(client.get_run(v.run_id).data.params["model.category.C"])
+
+
+def test_a_freshly_loaded_model_tags_from_several_threads_as_from_one(fitted_model_dir):
+    articles = [("연천군, 보건소 검진 확대", "연천군보건소는 백학면 주민의 건강검진을 늘린다고 밝혔다."),
+                ("나주시, 배 축제 개막", "나주시는 영산강 둔치에서 배 축제를 연다고 밝혔다."),
+                ("정부, 최저임금 발표", "고용노동부는 내년도 최저임금을 결정했다고 밝혔다.")] * 20
+    expected = predict_texts(load_model(fitted_model_dir)[0], articles)
+    model, _ = load_model(fitted_model_dir)  # its kiwipiepy analyser is built by whichever thread comes first
+    results: dict[int, list[dict]] = {}
+    threads = [threading.Thread(target=lambda n=n: results.__setitem__(n, predict_texts(model, articles)))
+               for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [results[n] for n in range(4)] == [expected] * 4

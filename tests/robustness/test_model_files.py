@@ -68,8 +68,10 @@ DAMAGE = {
     "newer scikit-learn major": (lambda d: edit_card(d, versions={"scikit-learn": "99.0"}),
                                  "written by scikit-learn 99.0"),
     "other scikit-learn minor": (lambda d: edit_card(d, versions={"scikit-learn": "1.6.1"}),
-                                 "written by scikit-learn 1.6.1; this is"),
-    "no library versions": (lambda d: edit_card(d, versions={}), "written by scikit-learn unknown"),
+                                 f"written by scikit-learn 1.6.1; this is {sklearn.__version__}: install "
+                                 "scikit-learn 1.6.* or retrain it"),
+    "no library versions": (lambda d: edit_card(d, versions={}), "written by scikit-learn unknown; this is "
+                            f"{sklearn.__version__}: retrain it"),
     "older tagger format": (lambda d: edit_card(d, format=1), "model is in format 1"),
     "newer tagger format": (lambda d: edit_card(d, format=99), "a newer version of the tagger wrote it"),
     "no folder": (lambda d: shutil.rmtree(d), "no folder"),
