@@ -13,7 +13,6 @@ import pytest
 from src import train
 from src.dataset import load_corpus
 from src.errors import DataError
-from src.gazetteer import load_gazetteer
 from src.persistence import load_model
 from src.predict import predict_texts
 from tests.code.test_dataset import CATEGORIES, PLACES, record
