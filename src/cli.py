@@ -20,7 +20,7 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
     output pipe (`| head`) ends quietly, Ctrl-C with code 130 and SIGTERM with 143, each with one
     line (what was left behind, when the work says)."""
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_intermixed_args(argv)
     except SystemExit as exc:  # --help, or a usage error argparse has already explained
         return int(exc.code or 0)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)

@@ -120,7 +120,7 @@ def test_training_says_when_it_replaces_a_model_trained_on_other_files(tmp_path,
     mine, bundled = tmp_path / "mine.jsonl", tmp_path / "bundled.jsonl"
     mine.write_text("".join(lines[::8]), encoding="utf-8")
     bundled.write_text("".join(lines[1::8]), encoding="utf-8")
-    common = [f"output.model_dir={tmp_path / 'model'}", "data.cache_dir=null", "--no-track"]
+    common = [f"output.model_dir={tmp_path / 'model'}", "--no-track", "data.cache_dir=null"]  # options among overrides
     assert train.main([f"data.train={mine}", *common]) == 0
     assert train.main([f"data.train={mine}", *common]) == 0
     assert "it replaces" not in caplog.text
