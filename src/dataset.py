@@ -313,7 +313,8 @@ class _RecordChecker:
         for name in ("category", "category_alt"):
             label = row[name]
             if label and label not in self.categories:
-                named = [c for c, korean in self.categories.items() if korean and label in (korean, korean.replace("·", ""))]
+                named = [c for c, korean in self.categories.items()
+                         if korean and label in (korean, korean.replace("·", ""))]
                 hint = f"did you mean {named[0]!r}?" if named else f"the categories: {', '.join(self.categories)}"
                 raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r} ({hint})")
         label = row["municipality"]

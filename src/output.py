@@ -19,9 +19,7 @@ __all__ = ["CSV_COLUMNS", "BatchOutput", "is_csv", "is_known_output", "json_line
 CSV_COLUMNS = ("uid", "category", "category_score", "municipality", "municipality_code", "municipality_sido",
                "municipality_score", "low_confidence", "category_none_score", "category_top",
                "municipality_top", "evidence", "error")  # lists and objects as JSON text
-
-
-_SUFFIXES = (".jsonl", ".ndjson", ".csv", "")
+_SUFFIXES = (".jsonl", ".ndjson", ".csv", "")  # what --output may end in: JSON Lines or CSV
 
 
 def is_known_output(output: Path) -> bool:

@@ -53,7 +53,8 @@ def predict_texts(model: Any, articles: Iterable[Any], top_k: int | None = None)
         raise ValueError(f"top_k={top_k!r}: give a whole number from {low} to {high}")
     if hasattr(articles, "columns"):
         if "text" not in articles.columns:
-            raise ValueError(f"a frame of articles needs a text column (its columns: {', '.join(map(str, articles.columns))})")
+            columns = ", ".join(map(str, articles.columns))
+            raise ValueError(f"a frame of articles needs a text column (its columns: {columns})")
     else:
         articles = list(articles)
     if not len(articles):

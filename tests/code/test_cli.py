@@ -196,7 +196,8 @@ def test_a_store_that_is_not_a_database_fails_in_one_line(fitted_model_dir, tmp_
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{store}")
     assert evaluate.main(["--model", str(fitted_model_dir), "--data", str(SAMPLE_CORPUS)]) == 6
     assert capsys.readouterr().err.splitlines()[-1].startswith(
-        f"error: the MLflow store sqlite:///{store} could not log the run ((sqlite3.DatabaseError) file is not a database)")
+        f"error: the MLflow store sqlite:///{store} could not log the run ((sqlite3.DatabaseError) file is not a "
+        "database)")
 
 
 def test_a_registry_model_in_a_store_that_does_not_exist_is_refused_without_making_it(tmp_path, capsys, monkeypatch):
