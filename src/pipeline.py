@@ -41,5 +41,6 @@ def build_pipeline(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> 
         random_state=params.seed,
     )
     heads = TwoHeads(category, municipality, low_confidence=params.predict.low_confidence,
-                     top_k=params.predict.top_k, n_jobs=params.model.n_jobs)
+                     top_k=params.predict.top_k, n_jobs=params.model.n_jobs,
+                     category_names=dict(taxonomy.categories))
     return Pipeline([("tokens", tokenizer), ("tag", heads)])

@@ -17,18 +17,20 @@ PARALLEL_FROM = 2000  # training articles
 class TwoHeads(BaseEstimator):
     """Fits and applies both heads; `y` has two columns: category, municipality.
 
-    An answer is flagged `low_confidence` when the category's probability is under
-    `low_confidence`, or when the article more likely fits no category at all. With `n_jobs=2`
-    the heads, which share nothing, are fitted side by side in two processes (from
-    `PARALLEL_FROM` articles; on fewer, starting the second process costs more than it saves).
+    An answer carries its category's Korean name from `category_names`, and is flagged
+    `low_confidence` when the category's probability is under `low_confidence`, or when the
+    article more likely fits no category at all. With `n_jobs=2` the heads, which share nothing,
+    are fitted side by side in two processes (from `PARALLEL_FROM` articles; on fewer, starting
+    the second process costs more than it saves).
     """
 
-    def __init__(self, category, municipality, low_confidence=0.5, top_k=3, n_jobs=1):
+    def __init__(self, category, municipality, low_confidence=0.5, top_k=3, n_jobs=1, category_names=None):
         self.category = category
         self.municipality = municipality
         self.low_confidence = low_confidence
         self.top_k = top_k
         self.n_jobs = n_jobs
+        self.category_names = category_names
 
     def fit(self, X: list[Article], y):
         y = np.asarray(y, dtype=object).reshape(len(X), -1)
@@ -40,6 +42,7 @@ class TwoHeads(BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         state.setdefault("n_jobs", 1)  # saved before the heads could be fitted side by side
+        state.setdefault("category_names", None)  # saved before answers carried the Korean name
         super().__setstate__(state)
 
     def predict(self, X: list[Article]) -> np.ndarray:
@@ -57,9 +60,10 @@ class TwoHeads(BaseEstimator):
             fits_none = np.zeros(len(X))
         classes = self.category_.classes_
         ranked = np.argsort(-proba, axis=1)[:, :top_k]
-        places = self.municipality_.describe(X, top_k)
+        places, names = self.municipality_.describe(X, top_k), self.category_names or {}
         return [{
             "category": classes[order[0]],
+            "category_name": names.get(classes[order[0]], ""),
             "category_score": round(float(row[order[0]]), 4),
             "category_top": [{"label": classes[i], "score": round(float(row[i]), 4)} for i in order],
             "category_none_score": round(float(none), 4),

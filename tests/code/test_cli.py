@@ -18,7 +18,7 @@ import pytest
 
 from src import evaluate, output, predict, train
 from src.errors import DataError
-from src.config import ROOT
+from src.config import ROOT, load_taxonomy
 from tests.conftest import EXAMPLES, SAMPLE_CORPUS
 
 EXAMPLE = EXAMPLES / "yeoncheon_health.txt"
@@ -134,6 +134,7 @@ def test_predict_a_file_from_the_trained_model(trained, capsys):
     record = json.loads(capsys.readouterr().out)
     assert record["file"] == str(EXAMPLE)
     assert record["municipality"] == "경기도 연천군"
+    assert record["category_name"] == load_taxonomy().categories[record["category"]]  # e.g. 보건·의료
     assert {"category", "category_score", "category_top", "municipality_code",
             "municipality_score", "evidence", "low_confidence"} <= set(record)
 
