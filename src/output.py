@@ -16,8 +16,8 @@ from src.errors import OutputError
 __all__ = ["CSV_COLUMNS", "BatchOutput", "is_csv", "is_known_output", "json_line", "line_writer", "to_stdout",
            "writable"]
 
-CSV_COLUMNS = ("uid", "category", "category_name", "category_score", "municipality", "municipality_code", "municipality_sido",
-               "municipality_score", "low_confidence", "category_none_score", "category_top",
+CSV_COLUMNS = ("uid", "category", "category_name", "category_score", "municipality", "municipality_code",
+               "municipality_sido", "municipality_score", "low_confidence", "category_none_score", "category_top",
                "municipality_top", "evidence", "error")  # lists and objects as JSON text
 _SUFFIXES = (".jsonl", ".ndjson", ".csv", "")  # what --output may end in: JSON Lines or CSV
 

@@ -356,16 +356,13 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _in_korean(record: dict) -> str:
-    return f" ({record['category_name']})" if record.get("category_name") else ""
-
-
 def _summary(name: str, record: dict) -> str:
     def listed(alternatives: Iterable[dict]) -> str:
         return ", ".join(f"{t['label']} {t['score']:.2f}" for t in alternatives) or "-"
 
     flag = "  (low confidence)" if record["low_confidence"] else ""
     code = f" [{record['municipality_code']}]" if record.get("municipality_code") else ""
+    korean = f" ({record['category_name']})" if record.get("category_name") else ""
     evidence, score, top = record["evidence"], record["municipality_score"], record["municipality_top"]
     tied = [t["label"] for t in top[1:] if t["score"] == score]
     municipality = (f"{record['municipality']}{code}, as the text cannot tell {' or '.join(tied)} apart ({score:.2f} each)"
@@ -374,7 +371,7 @@ def _summary(name: str, record: dict) -> str:
         municipality += "  (low confidence)"
     return "\n".join([
         name,
-        f"  category      {record['category']}{_in_korean(record)} {record['category_score']:.2f}{flag}"
+        f"  category      {record['category']}{korean} {record['category_score']:.2f}{flag}"
         f"   next: {listed(record['category_top'][1:])}",
         f"  municipality  {municipality}   next: {listed(t for t in top[1:] if t['label'] not in tied)}",
         f"  evidence      {', '.join(evidence['category']) or '-'} | "

@@ -60,7 +60,8 @@ class TwoHeads(BaseEstimator):
             fits_none = np.zeros(len(X))
         classes = self.category_.classes_
         ranked = np.argsort(-proba, axis=1)[:, :top_k]
-        places, names = self.municipality_.describe(X, top_k), self.category_names or {}
+        places = self.municipality_.describe(X, top_k)
+        names = self.category_names or {}
         return [{
             "category": classes[order[0]],
             "category_name": names.get(classes[order[0]], ""),
