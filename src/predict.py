@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import queue
 import sys
+import threading
 from collections import Counter
 from itertools import islice
 from pathlib import Path
@@ -136,7 +138,7 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     try:
         with contextlib.closing(output), tqdm(desc="tagging", unit="article", disable=None,
                                                file=sys.stderr) as progress:
-            for chunk in _chunks(_records(args.input), BATCH_SIZE):
+            for chunk in _ready_chunks(_records(args.input), BATCH_SIZE):
                 results = tag_records(model, args.input.name, chunk, args.top_k, args.keep)
                 output.write(lines(results), len(results))
                 tally.add(chunk, results)
@@ -354,6 +356,46 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def _ready_chunks(items: Iterable, size: int) -> Iterator[list]:
+    """Chunks of up to `size` items, each cut where no further item has arrived yet: records piped
+    in one by one (a news feed) are answered as they come, a file goes through in full chunks. A
+    thread reads up to `size` items ahead, so reading also overlaps tagging."""
+    ahead: queue.Queue = queue.Queue(maxsize=size)
+    end, stop = object(), threading.Event()
+
+    def read_ahead() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                ahead.put((item, None))
+            ahead.put((end, None))
+        except BaseException as exc:  # input refused midway, or Ctrl-C: raised where chunks are taken
+            ahead.put((end, exc))
+
+    threading.Thread(target=read_ahead, daemon=True).start()
+    try:
+        while True:
+            item, failure = ahead.get()  # waits for the next record, however long the feed takes
+            chunk = []
+            while item is not end:
+                chunk.append(item)
+                if len(chunk) == size or ahead.empty():
+                    break
+                item, failure = ahead.get()
+            if chunk:
+                yield chunk
+            if item is end:
+                if failure is not None:
+                    raise failure
+                return
+    finally:  # the output failed or the run was stopped: free the reader blocked on a full queue
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                ahead.get_nowait()
 
 
 def _summary(name: str, record: dict) -> str:

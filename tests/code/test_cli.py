@@ -521,6 +521,28 @@ def test_a_batch_of_json_lines_on_standard_input_in_cp949(fitted_model_dir):
                                                 "is not a JSON object")
 
 
+def test_records_fed_one_by_one_on_standard_input_are_answered_as_they_come(fitted_model_dir):
+    feed = subprocess.Popen([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
+                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    answers = []
+    threading.Thread(target=lambda: answers.extend(json.loads(line) for line in feed.stdout), daemon=True).start()
+
+    def answered(count: int) -> list[str]:
+        deadline = time.monotonic() + 60
+        while len(answers) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return [answer["uid"] for answer in answers]
+
+    for count, (uid, text) in enumerate([("a", "연천군보건소는 백학면에서 검진을 한다."),
+                                         ("b", "양주시는 덕정동에 도서관을 열었다.")], start=1):
+        feed.stdin.write((json.dumps({"uid": uid, "text": text}, ensure_ascii=False) + "\n").encode("utf-8"))
+        feed.stdin.flush()
+        assert answered(count) == ["a", "b"][:count]  # while standard input is still open
+    feed.stdin.close()
+    assert feed.wait(timeout=60) == 0
+    assert [answer["municipality"] for answer in answers] == ["경기도 연천군", "경기도 양주시"]
+
+
 def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
     source, pipe = tmp_path / "in.jsonl", tmp_path / "pipe"
     source.write_text(json.dumps({"uid": "a", "text": "연천군보건소는 백학면에서 검진을 한다."}) + "\n", encoding="utf-8")
