@@ -25,7 +25,8 @@ from src.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-REQUIRED_FIELDS = ("uid", "text", "category", "municipality")  # a title may be left out, as in predict
+LABEL_FIELDS = ("category", "municipality")
+REQUIRED_FIELDS = ("uid", "text", *LABEL_FIELDS)  # a title may be left out, as in predict
 CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipality")
 OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
@@ -207,10 +208,11 @@ def load_corpus(
     categories: Iterable[str] | dict[str, str],
     municipalities: Iterable[str] | None = None,
     on_error: str = "fail",
+    labels: Sequence[str] = LABEL_FIELDS,
 ) -> tuple["pd.DataFrame", LoadReport]:
     """Read and check a labelled corpus; a bad record raises `DataError` or, with
     `on_error="skip"`, is skipped and counted in the report."""
-    frame, (report,) = load_corpora([path], categories, municipalities, on_error)
+    frame, (report,) = load_corpora([path], categories, municipalities, on_error, labels)
     return frame, report
 
 
@@ -219,16 +221,18 @@ def load_corpora(
     categories: Iterable[str] | dict[str, str],
     municipalities: Iterable[str] | None = None,
     on_error: str = "fail",
+    labels: Sequence[str] = LABEL_FIELDS,
 ) -> tuple["pd.DataFrame", list[LoadReport]]:
     """`load_corpus` over several files read as one corpus: a uid may occur only once in all of
     them, and each file gets its own report. Where some files give a `source_set` and others do
-    not, the others' articles are counted under their file's name."""
+    not, the others' articles are counted under their file's name. Every record must carry the
+    label fields in `labels`; one that is left out is an empty column."""
     import pandas as pd
 
     if not paths:
         raise DataError("no corpus files given")
     names = dict(categories) if isinstance(categories, dict) else dict.fromkeys(categories, "")
-    check = _RecordChecker(names, set(municipalities) if municipalities else None)
+    check = _RecordChecker(names, set(municipalities) if municipalities else None, ("uid", "text", *labels))
     loaded = [(path, *_load_file(path, check, on_error)) for path in paths]
     rows = [row for _, file_rows, _ in loaded for row in file_rows]
     columns = list(CORPUS_COLUMNS)
@@ -242,7 +246,7 @@ def load_corpora(
 
 def _load_file(path: Path, check: "_RecordChecker", on_error: str) -> tuple[list[dict], LoadReport]:
     rows, report = [], LoadReport(path)
-    for line, record in iter_records(path, REQUIRED_FIELDS):
+    for line, record in iter_records(path, check.required):
         try:
             if isinstance(record, RecordError):
                 raise record
@@ -281,16 +285,31 @@ def parse_article(data: bytes, name: str) -> tuple[str, str]:
     return title.strip(), body.strip()
 
 
+def labelled_fields(path: Path) -> tuple[str, ...]:
+    """Which of the label fields some record of `path` carries: a file to score a model against
+    may be labelled with one of them only."""
+    found: set[str] = set()
+    for _, record in iter_records(path):
+        if isinstance(record, dict):
+            found.update(name for name in LABEL_FIELDS if not _blank(record.get(name)))
+            if len(found) == len(LABEL_FIELDS):
+                break
+    return tuple(name for name in LABEL_FIELDS if name in found)
+
+
 class _RecordChecker:
-    def __init__(self, categories: dict[str, str], municipalities: set[str] | None):
-        """categories: each label with its Korean name ("" if none)."""
+    def __init__(self, categories: dict[str, str], municipalities: set[str] | None,
+                 required: Sequence[str] = REQUIRED_FIELDS):
+        """categories: each label with its Korean name ("" if none); required: the fields every
+        record must carry."""
         self.categories = categories
         self.municipalities = municipalities
+        self.required = required
         self.seen: set[str] = set()
 
     def __call__(self, record: dict) -> dict:
         # an empty text is refused as such, below
-        missing = [f for f in REQUIRED_FIELDS if f not in record or (f != "text" and _blank(record[f]))]
+        missing = [f for f in self.required if f not in record or (f != "text" and _blank(record[f]))]
         if missing:
             raise RecordError("missing field", f"missing field(s): {', '.join(missing)}")
         wrong = not_text(record, (*CORPUS_COLUMNS[1:], *OPTIONAL_COLUMNS))
@@ -298,9 +317,8 @@ class _RecordChecker:
             raise RecordError("wrong type", f"uid {record['uid']}: {wrong or 'uid is not text or a number'}")
         row = {c: as_text(record.get(c)) for c in (*CORPUS_COLUMNS, *OPTIONAL_COLUMNS) if c in record}
         row.setdefault("title", "")
-        row.setdefault("category_alt", "")
         for name in _LABEL_COLUMNS:  # a spreadsheet's stray spaces are not part of a label
-            row[name] = row[name].strip()
+            row[name] = row.get(name, "").strip()
         if not row.get("text", "").strip():
             raise RecordError("empty text", f"uid {row['uid']}: empty text")
         self._check_labels(row)
@@ -318,7 +336,7 @@ class _RecordChecker:
                 hint = f"did you mean {named[0]!r}?" if named else f"the categories: {', '.join(self.categories)}"
                 raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r} ({hint})")
         label = row["municipality"]
-        if self.municipalities is not None and label not in self.municipalities:
+        if label and self.municipalities is not None and label not in self.municipalities:
             raise RecordError("unknown label", f"uid {row['uid']}: unknown municipality {label!r} "
                                                f"({self._place_hint(label)})")
 

@@ -19,6 +19,7 @@ from sklearn.metrics import accuracy_score, classification_report, f1_score
 
 from src.config import MODEL_DIR, Taxonomy, load_taxonomy
 from src.cli import run
+from src.errors import DataError
 
 log = logging.getLogger("src.evaluate")
 _CALIBRATION_BINS = 10
@@ -96,7 +97,8 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
 
 def source_scores(frame: "pd.DataFrame", category: np.ndarray, municipality: np.ndarray,
                   none_label: str) -> dict[str, float]:
-    """Category macro-F1 and municipality accuracy for each `source_set` of the data."""
+    """Category macro-F1 and municipality accuracy for each `source_set` of the data (of the
+    labels it has)."""
     if "source_set" not in frame.columns:
         return {}
     sources = _column(frame, "source_set")
@@ -104,8 +106,9 @@ def source_scores(frame: "pd.DataFrame", category: np.ndarray, municipality: np.
     scores = {}
     for source in sorted(set(sources)):
         rows = sources == source
-        labelled = rows & (truth != none_label)
-        scores[f"source_{source}_municipality_accuracy"] = float(np.mean(places[rows] == municipality[rows]))
+        labelled = rows & (truth != none_label) & (truth != "")
+        if has_labels(frame, "municipality"):
+            scores[f"source_{source}_municipality_accuracy"] = float(np.mean(places[rows] == municipality[rows]))
         if labelled.any():
             scores[f"source_{source}_category_macro_f1"] = float(
                 f1_score(truth[labelled], category[labelled], average="macro", zero_division=0))
@@ -114,18 +117,26 @@ def source_scores(frame: "pd.DataFrame", category: np.ndarray, municipality: np.
 
 def score_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy,
                   seen_municipalities: Iterable[str] = ()) -> dict[str, float]:
-    """Every figure of predicted `records` against the labelled `frame`."""
+    """Every figure of predicted `records` against the labelled `frame`: of both heads, or of the
+    one whose labels the frame has."""
     truth, alt, predicted, confidence, places, is_none = _answers(records, frame, taxonomy)
-    scores = category_scores(truth[~is_none], predicted[~is_none], alt[~is_none],
-                             _labels(taxonomy, truth[~is_none], predicted))
-    flagged = np.array([r["low_confidence"] for r in records])
-    scores |= confidence_scores(flagged, (predicted == truth) | (predicted == alt), is_none)
-    scores |= municipality_scores(_column(frame, "municipality"), places, taxonomy.no_municipality,
-                                  seen_municipalities)
-    scores |= source_scores(frame, predicted, places, taxonomy.none_label)
-    scores["category_calibration_error"] = expected_calibration_error(
-        confidence[~is_none], (predicted == truth)[~is_none])
-    return scores
+    scores = {}
+    if has_labels(frame, "category"):
+        scores |= category_scores(truth[~is_none], predicted[~is_none], alt[~is_none],
+                                  _labels(taxonomy, truth[~is_none], predicted))
+        flagged = np.array([r["low_confidence"] for r in records])
+        scores |= confidence_scores(flagged, (predicted == truth) | (predicted == alt), is_none)
+        scores["category_calibration_error"] = expected_calibration_error(
+            confidence[~is_none], (predicted == truth)[~is_none])
+    if has_labels(frame, "municipality"):
+        scores |= municipality_scores(_column(frame, "municipality"), places, taxonomy.no_municipality,
+                                      seen_municipalities)
+    return scores | source_scores(frame, predicted, places, taxonomy.none_label)
+
+
+def has_labels(frame: "pd.DataFrame", name: str) -> bool:
+    """Whether the articles are labelled with `name` (an evaluation file may leave one label out)."""
+    return any(_column(frame, name))
 
 
 def write_reports(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy, report_dir: Path) -> None:
@@ -133,8 +144,14 @@ def write_reports(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy
     from src.plots import plot_confusion_matrix, plot_reliability
 
     truth, alt, predicted, confidence, places, is_none = _answers(records, frame, taxonomy)
+    if has_labels(frame, "municipality"):
+        _write_mistakes(frame, places != _column(frame, "municipality"), predicted_municipality=places,
+                        score=np.array([r["municipality_score"] for r in records]),
+                        evidence=np.array([" | ".join(r["evidence"]["municipality"]) for r in records], dtype=object),
+                        path=report_dir / "municipality_mistakes.csv")
+    if not has_labels(frame, "category"):
+        return
     labels = _labels(taxonomy, truth[~is_none], predicted)
-
     (report_dir / "classification_report.txt").write_text(
         classification_report(truth[~is_none], predicted[~is_none], labels=labels, digits=3,
                               zero_division=0), encoding="utf-8")
@@ -146,10 +163,6 @@ def write_reports(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy
                     path=report_dir / "category_mistakes.csv")
     _write_mistakes(frame, (predicted != truth) & (predicted != alt) & ~is_none, predicted=predicted,
                     score=confidence, path=report_dir / "worst_mistakes.csv", worst=_WORST_MISTAKES)
-    _write_mistakes(frame, places != _column(frame, "municipality"), predicted_municipality=places,
-                    score=np.array([r["municipality_score"] for r in records]),
-                    evidence=np.array([" | ".join(r["evidence"]["municipality"]) for r in records], dtype=object),
-                    path=report_dir / "municipality_mistakes.csv")
 
 
 class _Answers(NamedTuple):
@@ -228,15 +241,22 @@ def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool 
 
 
 def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
-    from src.dataset import load_corpus
+    """The figures of the model at `source` on the labelled file `data`; a file labelled with the
+    category only (or the municipality only) scores that head alone."""
+    from src.dataset import LABEL_FIELDS, labelled_fields, load_corpus
     from src.persistence import load_model
     from src.predict import predict_texts
 
+    labels = labelled_fields(data)
+    if not labels:
+        raise DataError(f"{data}: no {' or '.join(LABEL_FIELDS)} labels to score the model against")
     model, card = load_model(source)
     heads, taxonomy = model[-1], load_taxonomy()
     places = (*heads.municipality_.gazetteer.labels, taxonomy.no_municipality)
-    frame, report = load_corpus(data, taxonomy.category_labels, places, on_error)
+    frame, report = load_corpus(data, taxonomy.category_labels, places, on_error, labels)
     log.info("%s", report.summary())
+    for name in (name for name in LABEL_FIELDS if name not in labels):
+        log.info("%s: no %s labels, so that head is not scored", data, name)
     records = predict_texts(model, frame)
     return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card)
 

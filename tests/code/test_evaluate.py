@@ -46,3 +46,30 @@ def test_evaluate_command_scores_a_labelled_file(fitted_model_dir, capsys):
     assert float(figures["category_macro_f1"]) > 0.9  # the corpus it was trained on, but HELD_OUT's articles
     assert float(figures["municipality_none_recall"]) > 0.8
     assert evaluate.main(["--model", str(fitted_model_dir), "--data", "missing.jsonl", "--no-track"]) == 3
+
+
+def test_a_file_labelled_with_one_head_scores_that_head_alone(fitted_model_dir, tmp_path, capsys):
+    import json
+
+    from tests.conftest import SAMPLE_CORPUS
+
+    articles = [json.loads(line) for line in SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines()[:40]]
+    reports = {"category": {"category_mistakes.csv", "worst_mistakes.csv", "classification_report.txt",
+                            "confusion_matrix.png", "reliability.png"},
+               "municipality": {"municipality_mistakes.csv"}}
+    for label, other in (("category", "municipality"), ("municipality", "category")):
+        data = tmp_path / f"{label}_only.jsonl"
+        data.write_text("".join(json.dumps({k: v for k, v in a.items() if k not in (other, "category_alt")},
+                                           ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
+        evaluation = evaluate.score_model(str(fitted_model_dir), data)
+        assert f"{label}_accuracy" in evaluation.scores
+        assert not any(name.startswith(other) for name in evaluation.scores)
+        (tmp_path / label).mkdir()
+        evaluate.write_reports(evaluation.records, evaluation.frame, evaluation.taxonomy, tmp_path / label)
+        assert {path.name for path in (tmp_path / label).iterdir()} == reports[label]
+
+    unlabelled = tmp_path / "unlabelled.jsonl"
+    unlabelled.write_text(json.dumps({"uid": "a", "text": "연천군은 검진을 한다."}) + "\n", encoding="utf-8")
+    assert evaluate.main(["--model", str(fitted_model_dir), "--data", str(unlabelled), "--no-track"]) == 3
+    assert capsys.readouterr().err == (f"error: {unlabelled}: no category or municipality labels to score the "
+                                       "model against\n")
