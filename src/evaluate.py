@@ -66,7 +66,9 @@ def municipality_scores(y_true: Sequence[str], y_pred: Sequence[str], none_label
 
 def confidence_scores(flagged: np.ndarray, correct: np.ndarray, is_none: np.ndarray) -> dict[str, float]:
     """How the low-confidence flag behaves: overall, on mistakes, and on articles fitting no category."""
-    scores = {"low_confidence_share": float(flagged[~is_none].mean()) if (~is_none).any() else 0.0}
+    scores = {}
+    if (~is_none).any():
+        scores["low_confidence_share"] = float(flagged[~is_none].mean())
     wrong = ~correct & ~is_none
     if wrong.any():
         scores["low_confidence_share_of_errors"] = float(flagged[wrong].mean())
@@ -122,10 +124,11 @@ def score_records(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy
     truth, alt, predicted, confidence, places, is_none = _answers(records, frame, taxonomy)
     scores = {}
     if has_labels(frame, "category"):
-        scores |= category_scores(truth[~is_none], predicted[~is_none], alt[~is_none],
-                                  _labels(taxonomy, truth[~is_none], predicted))
         flagged = np.array([r["low_confidence"] for r in records])
         scores |= confidence_scores(flagged, (predicted == truth) | (predicted == alt), is_none)
+    if has_categories(frame, taxonomy):
+        scores |= category_scores(truth[~is_none], predicted[~is_none], alt[~is_none],
+                                  _labels(taxonomy, truth[~is_none], predicted))
         scores["category_calibration_error"] = expected_calibration_error(
             confidence[~is_none], (predicted == truth)[~is_none])
     if has_labels(frame, "municipality"):
@@ -139,6 +142,11 @@ def has_labels(frame: "pd.DataFrame", name: str) -> bool:
     return any(_column(frame, name))
 
 
+def has_categories(frame: "pd.DataFrame", taxonomy: Taxonomy) -> bool:
+    """Whether some article has a category to score (not only articles that fit none)."""
+    return any(label not in ("", taxonomy.none_label) for label in _column(frame, "category"))
+
+
 def write_reports(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy, report_dir: Path) -> None:
     """Confusion matrix, reliability diagram, classification report and mistakes as CSV."""
     from src.plots import plot_confusion_matrix, plot_reliability
@@ -149,7 +157,7 @@ def write_reports(records: list[dict], frame: "pd.DataFrame", taxonomy: Taxonomy
                         score=np.array([r["municipality_score"] for r in records]),
                         evidence=np.array([" | ".join(r["evidence"]["municipality"]) for r in records], dtype=object),
                         path=report_dir / "municipality_mistakes.csv")
-    if not has_labels(frame, "category"):
+    if not has_categories(frame, taxonomy):
         return
     labels = _labels(taxonomy, truth[~is_none], predicted)
     (report_dir / "classification_report.txt").write_text(
@@ -251,6 +259,9 @@ def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
     if not labels:
         raise DataError(f"{data}: no {' or '.join(LABEL_FIELDS)} labels to score the model against")
     model, card = load_model(source)
+    if _trained_on(data, card):
+        log.warning("warning: %s is a file this model was trained on: the figures overstate how it does on "
+                    "articles it has not seen", data)
     heads, taxonomy = model[-1], load_taxonomy()
     places = (*heads.municipality_.gazetteer.labels, taxonomy.no_municipality)
     frame, report = load_corpus(data, taxonomy.category_labels, places, on_error, labels)
@@ -259,6 +270,13 @@ def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
         log.info("%s: no %s labels, so that head is not scored", data, name)
     records = predict_texts(model, frame)
     return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card)
+
+
+def _trained_on(data: Path, card: dict) -> bool:
+    from src.persistence import sha256_of
+
+    trained = {f.get("sha256") for f in card.get("data", {}).get("train", {}).get("files", [])}
+    return sha256_of(data) in trained
 
 
 def log_evaluation(evaluation: Evaluation, source: str, data: Path) -> None:

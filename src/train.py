@@ -26,7 +26,7 @@ from src.cli import run
 from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
 from src.dataset import load_corpora
 from src.errors import ConfigError, DataError, ModelError, TrackingError
-from src.evaluate import score_records, write_reports
+from src.evaluate import has_categories, score_records, write_reports
 from src.gazetteer import Gazetteer, load_gazetteer
 from src.persistence import load_card, load_model, save_model, sha256_of
 from src.pipeline import build_pipeline
@@ -183,9 +183,17 @@ def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> tuple
         return frame
 
     train_frame = load(params.data.train)
-    if params.data.test is not None:
-        return train_frame, load([params.data.test])
-    return _split(train_frame, params.data.test_size, params.seed)
+    if params.data.test is None:
+        return _split(train_frame, params.data.test_size, params.seed)
+    test_frame = load([params.data.test])
+    if not has_categories(test_frame, taxonomy):
+        raise DataError(f"{params.data.test}: every article is labelled {taxonomy.none_label}, so the category "
+                        "cannot be scored on it (data.test)")
+    shared = test_frame["text"].isin(set(train_frame["text"])).sum()
+    if shared:
+        log.warning("warning: %d of the %d test articles are in the training data too (the same text): the "
+                    "figures overstate how the model does on articles it has not seen", shared, len(test_frame))
+    return train_frame, test_frame
 
 
 def _split(frame: pd.DataFrame, test_size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

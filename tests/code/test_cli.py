@@ -18,7 +18,7 @@ import pytest
 
 from src import evaluate, output, predict, train
 from src.errors import DataError
-from src.config import ROOT, load_taxonomy
+from src.config import ROOT, load_params, load_taxonomy
 from tests.conftest import EXAMPLES, SAMPLE_CORPUS
 
 EXAMPLE = EXAMPLES / "yeoncheon_health.txt"
@@ -126,6 +126,25 @@ def test_training_says_when_it_replaces_a_model_trained_on_other_files(tmp_path,
     assert "it replaces" not in caplog.text
     assert train.main([f"data.train={bundled}", *common]) == 0
     assert "it replaces the model trained there on mine.jsonl" in caplog.text
+
+
+def test_test_data_without_a_category_is_refused_and_test_data_seen_in_training_is_warned_of(
+        tmp_path, caplog, taxonomy, gazetteer):
+    lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)
+    files = {"train": lines[:200], "others": [line for line in lines if json.loads(line)["category"] == "other"],
+             "overlap": lines[190:230]}
+    for name, part in files.items():
+        (tmp_path / f"{name}.jsonl").write_text("".join(part), encoding="utf-8")
+
+    def loaded(test: str):
+        params = load_params(overrides=[f"data.train={tmp_path / 'train.jsonl'}", f"data.test={tmp_path / test}"])
+        return train.load_data(params, taxonomy, gazetteer)
+
+    with pytest.raises(DataError, match="others.jsonl: every article is labelled other, so the category cannot be"):
+        loaded("others.jsonl")
+    assert "in the training data too" not in caplog.text
+    loaded("overlap.jsonl")
+    assert "10 of the 40 test articles are in the training data too (the same text)" in caplog.text
 
 
 def test_predict_a_file_from_the_trained_model(trained, capsys):

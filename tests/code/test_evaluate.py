@@ -73,3 +73,28 @@ def test_a_file_labelled_with_one_head_scores_that_head_alone(fitted_model_dir, 
     assert evaluate.main(["--model", str(fitted_model_dir), "--data", str(unlabelled), "--no-track"]) == 3
     assert capsys.readouterr().err == (f"error: {unlabelled}: no category or municipality labels to score the "
                                        "model against\n")
+
+
+def test_articles_that_fit_no_category_are_scored_by_the_flag_alone(fitted_model_dir, tmp_path, capsys):
+    import json
+
+    from tests.conftest import SAMPLE_CORPUS
+
+    lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)
+    others = tmp_path / "others.jsonl"
+    others.write_text("".join(line for line in lines if json.loads(line)["category"] == "other"), encoding="utf-8")
+    assert evaluate.main(["--model", str(fitted_model_dir), "--data", str(others), "--no-track"]) == 0
+    figures = dict(re.findall(r"^\s*(\w+)\s+([0-9.]+)\s*$", capsys.readouterr().out, re.M))
+    assert "low_confidence_share_of_none" in figures and "municipality_accuracy" in figures
+    assert not any(name.startswith("category_") or name == "low_confidence_share" for name in figures)
+
+
+def test_scoring_a_file_the_model_was_trained_on_is_warned_of(fitted_model, tmp_path, caplog):
+    from src.persistence import save_model, sha256_of
+    from tests.conftest import SAMPLE_CORPUS
+
+    card = {"versions": {"scikit-learn": __import__("sklearn").__version__},
+            "data": {"train": {"files": [{"path": "sample.jsonl", "sha256": sha256_of(SAMPLE_CORPUS)}]}}}
+    save_model(fitted_model, tmp_path, card)
+    evaluate.score_model(str(tmp_path), SAMPLE_CORPUS)
+    assert f"{SAMPLE_CORPUS} is a file this model was trained on" in caplog.text
