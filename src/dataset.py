@@ -9,7 +9,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import difflib
 import io
 import itertools
 import json
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from src.errors import DataError
+from src.gazetteer import PlaceLabels
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,9 +50,17 @@ class LoadReport:
     kept: int = 0
     skipped: Counter = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
+    read_as: Counter = field(default_factory=Counter)  # (label as written, label read) → records
 
     def summary(self) -> str:
-        return f"{self.path}: {self.kept} articles" + self.skipped_text()
+        return f"{self.path}: {self.kept} articles" + self.skipped_text() + self._read_as_text()
+
+    def _read_as_text(self) -> str:
+        if not self.read_as:
+            return ""
+        shown = ", ".join(f"{written} → {label} ×{n}" for (written, label), n in self.read_as.most_common(3))
+        more = f", and {len(self.read_as) - 3} more spellings" if len(self.read_as) > 3 else ""
+        return f"; {sum(self.read_as.values())} labels read as the label they name ({shown}{more})"
 
     def skipped_text(self) -> str:
         if not self.skipped:
@@ -206,7 +214,7 @@ def iter_records(path: Path, required: Sequence[str] = (), hint: str = "",
 def load_corpus(
     path: Path,
     categories: Iterable[str] | dict[str, str],
-    municipalities: Iterable[str] | None = None,
+    municipalities: Iterable[str] | PlaceLabels | None = None,
     on_error: str = "fail",
     labels: Sequence[str] = LABEL_FIELDS,
 ) -> tuple["pd.DataFrame", LoadReport]:
@@ -219,20 +227,24 @@ def load_corpus(
 def load_corpora(
     paths: Sequence[Path],
     categories: Iterable[str] | dict[str, str],
-    municipalities: Iterable[str] | None = None,
+    municipalities: Iterable[str] | PlaceLabels | None = None,
     on_error: str = "fail",
     labels: Sequence[str] = LABEL_FIELDS,
 ) -> tuple["pd.DataFrame", list[LoadReport]]:
     """`load_corpus` over several files read as one corpus: a uid may occur only once in all of
     them, and each file gets its own report. Where some files give a `source_set` and others do
     not, the others' articles are counted under their file's name. Every record must carry the
-    label fields in `labels`; one that is left out is an empty column."""
+    label fields in `labels`; one that is left out is an empty column. A category may be written
+    as its Korean name, and with `PlaceLabels` from a gazetteer a government as people write it:
+    each is read as its label and counted in the report."""
     import pandas as pd
 
     if not paths:
         raise DataError("no corpus files given")
     names = dict(categories) if isinstance(categories, dict) else dict.fromkeys(categories, "")
-    check = _RecordChecker(names, set(municipalities) if municipalities else None, ("uid", "text", *labels))
+    places = municipalities if isinstance(municipalities, PlaceLabels) or municipalities is None \
+        else PlaceLabels(municipalities)
+    check = _RecordChecker(names, places, ("uid", "text", *labels))
     loaded = [(path, *_load_file(path, check, on_error)) for path in paths]
     rows = [row for _, file_rows, _ in loaded for row in file_rows]
     columns = list(CORPUS_COLUMNS)
@@ -250,7 +262,7 @@ def _load_file(path: Path, check: "_RecordChecker", on_error: str) -> tuple[list
         try:
             if isinstance(record, RecordError):
                 raise record
-            rows.append(check(record))
+            rows.append(check(record, report.read_as))
         except RecordError as exc:
             if on_error != "skip":
                 raise DataError(f"{path}:{line}: {exc}") from None
@@ -298,20 +310,25 @@ def labelled_fields(path: Path) -> tuple[str, ...]:
 
 
 class _RecordChecker:
-    def __init__(self, categories: dict[str, str], municipalities: set[str] | None,
+    def __init__(self, categories: dict[str, str], places: PlaceLabels | None,
                  required: Sequence[str] = REQUIRED_FIELDS):
         """categories: each label with its Korean name ("" if none); required: the fields every
         record must carry."""
         self.categories = categories
-        self.municipalities = municipalities
+        self.by_korean_name = {name: label for label, korean in categories.items() if korean
+                               for name in (korean, korean.replace("·", ""))}
+        self.places = places
         self.required = required
         self.seen: set[str] = set()
 
-    def __call__(self, record: dict) -> dict:
+    def __call__(self, record: dict, read_as: Counter) -> dict:
+        """The record as a corpus row; a label written another way is read as its own and counted in `read_as`."""
         # an empty text is refused as such, below
         missing = [f for f in self.required if f not in record or (f != "text" and _blank(record[f]))]
         if missing:
-            raise RecordError("missing field", f"missing field(s): {', '.join(missing)}")
+            none = self.places.none if self.places and "municipality" in missing else None
+            raise RecordError("missing field", f"missing field(s): {', '.join(missing)}"
+                                               + (f" (an article about no government is labelled {none})" if none else ""))
         wrong = not_text(record, (*CORPUS_COLUMNS[1:], *OPTIONAL_COLUMNS))
         if wrong or isinstance(record["uid"], (bool, list, dict)):
             raise RecordError("wrong type", f"uid {record['uid']}: {wrong or 'uid is not text or a number'}")
@@ -321,35 +338,32 @@ class _RecordChecker:
             row[name] = row.get(name, "").strip()
         if not row.get("text", "").strip():
             raise RecordError("empty text", f"uid {row['uid']}: empty text")
-        self._check_labels(row)
+        self._read_labels(row, read_as)
         if row["uid"] in self.seen:
             raise RecordError("duplicate uid", f"duplicate uid {row['uid']}")
         self.seen.add(row["uid"])
         return row
 
-    def _check_labels(self, row: dict) -> None:
+    def _read_labels(self, row: dict, read_as: Counter) -> None:
         for name in ("category", "category_alt"):
             label = row[name]
             if label and label not in self.categories:
-                named = [c for c, korean in self.categories.items()
-                         if korean and label in (korean, korean.replace("·", ""))]
-                hint = f"did you mean {named[0]!r}?" if named else f"the categories: {', '.join(self.categories)}"
-                raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r} ({hint})")
+                if label not in self.by_korean_name:
+                    known = ", ".join(f"{c} ({korean})" if korean else c for c, korean in self.categories.items())
+                    raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r} "
+                                                       f"(the categories: {known})")
+                row[name] = self.by_korean_name[label]
+                read_as[label, row[name]] += 1
         label = row["municipality"]
-        if label and self.municipalities is not None and label not in self.municipalities:
+        if not label or self.places is None:
+            return
+        meant = self.places.read(label)
+        if len(meant) != 1:
             raise RecordError("unknown label", f"uid {row['uid']}: unknown municipality {label!r} "
-                                               f"({self._place_hint(label)})")
-
-    def _place_hint(self, label: str) -> str:
-        """The labels meant: the governments of that name (영동군; 고성군 is two), the 시도 that
-        starts so (강원도, 광주시), or else the closest spelling."""
-        meant = sorted(m for m in self.municipalities if m.endswith(" " + label))
-        if " " not in label:
-            meant += sorted(m for m in self.municipalities if " " not in m and m[:2] == label[:2] != "")
-        meant = meant or difflib.get_close_matches(label, self.municipalities, n=1, cutoff=0.7)
-        if not meant:
-            return "write 시도 and 시군구 in full, e.g. '경기도 수원시'"
-        return "did you mean " + " or ".join(map(repr, meant)) + "?"
+                                               f"({self.places.hint(label)})")
+        if meant[0] != label:
+            row["municipality"] = meant[0]
+            read_as[label, meant[0]] += 1
 
 
 def not_text(record: dict, fields: Iterable[str]) -> str | None:

@@ -252,6 +252,7 @@ def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
     """The figures of the model at `source` on the labelled file `data`; a file labelled with the
     category only (or the municipality only) scores that head alone."""
     from src.dataset import LABEL_FIELDS, labelled_fields, load_corpus
+    from src.gazetteer import PlaceLabels
     from src.persistence import load_model
     from src.predict import predict_texts
 
@@ -263,7 +264,7 @@ def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
         log.warning("warning: %s is a file this model was trained on: the figures overstate how it does on "
                     "articles it has not seen", data)
     heads, taxonomy = model[-1], load_taxonomy()
-    places = (*heads.municipality_.gazetteer.labels, taxonomy.no_municipality)
+    places = PlaceLabels.of(heads.municipality_.gazetteer, taxonomy.no_municipality)
     frame, report = load_corpus(data, taxonomy.category_labels, places, on_error, labels)
     log.info("%s", report.summary())
     for name in (name for name in LABEL_FIELDS if name not in labels):

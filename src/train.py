@@ -27,7 +27,7 @@ from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load
 from src.dataset import load_corpora
 from src.errors import ConfigError, DataError, ModelError, TrackingError
 from src.evaluate import has_categories, score_records, write_reports
-from src.gazetteer import Gazetteer, load_gazetteer
+from src.gazetteer import Gazetteer, PlaceLabels, load_gazetteer
 from src.persistence import load_card, load_model, save_model, sha256_of
 from src.pipeline import build_pipeline
 from src.predict import predict_texts
@@ -172,7 +172,7 @@ def fit_and_score(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer,
 
 def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The training and test articles the params name (a held-out split without a test file)."""
-    places = (*gazetteer.labels, taxonomy.no_municipality)
+    places = PlaceLabels.of(gazetteer, taxonomy.no_municipality)
 
     def load(paths: Sequence[Path]) -> pd.DataFrame:
         frame, reports = load_corpora(paths, taxonomy.category_labels, places, params.data.on_error)

@@ -8,6 +8,7 @@ import pytest
 
 from src import dataset
 from src.dataset import decode_text, iter_records, load_corpora, load_corpus, read_article
+from src.gazetteer import PlaceLabels
 from src.errors import DataError
 
 CATEGORIES = ("health", "welfare", "other")
@@ -61,21 +62,42 @@ def test_a_title_may_be_left_out(write):
     assert frame.loc[0, "title"] == "" and frame.loc[0, "text"] == untitled["text"]
 
 
-def test_an_unknown_label_error_says_what_would_be_known(write):
+def test_an_unknown_label_error_says_what_would_be_known(write, gazetteer):
     path = write("c.jsonl", jsonl(record("a1", category="행정·자치")))
     with pytest.raises(DataError, match=r"unknown category '행정·자치' \(the categories: health, welfare"):
         load_corpus(path, CATEGORIES, PLACES)
-    path = write("c.jsonl", jsonl(record("a1", category="복지·나눔")))
-    with pytest.raises(DataError, match=r"unknown category '복지·나눔' \(did you mean 'welfare'\?\)"):
-        load_corpus(path, {"health": "보건·의료", "welfare": "복지·나눔", "other": ""}, PLACES)
-    places = (*PLACES, "부산광역시 중구", "서울특별시 중구", "광주광역시", "경기도 광주시", "강원특별자치도")
-    for written, hint in (("경기 연천군", "did you mean '경기도 연천군'?"), ("연천군", "did you mean '경기도 연천군'?"),
-                          ("중구", "did you mean '부산광역시 중구' or '서울특별시 중구'?"),
+    places = PlaceLabels.of(gazetteer, "없음")
+    for written, hint in (("중구", "did you mean '대구광역시 중구' or '대전광역시 중구' or '부산광역시 중구' or "
+                                  "'서울특별시 중구' or '울산광역시 중구' or '인천광역시 중구'?"),
                           ("광주시", "did you mean '경기도 광주시' or '광주광역시'?"),
-                          ("강원도", "did you mean '강원특별자치도'?"), ("한양", "write 시도 and 시군구 in full, e.g. '경기도 수원시'")):
+                          ("경상북도 군위군", "did you mean '대구광역시 군위군'?"),  # 대구's since 2023
+                          ("한양", "write 시도 and 시군구 in full, e.g. '경기도 수원시', or 없음 for an article "
+                                  "about no government")):
         path = write("c.jsonl", jsonl(record("a1", municipality=written)))
         with pytest.raises(DataError, match=re.escape(f"unknown municipality {written!r} ({hint})")):
             load_corpus(path, CATEGORIES, places)
+    path = write("c.jsonl", jsonl(record("a1", municipality="")))
+    with pytest.raises(DataError, match=re.escape("missing field(s): municipality (an article about no government "
+                                                  "is labelled 없음)")):
+        load_corpus(path, CATEGORIES, places)
+
+
+def test_labels_written_as_people_write_them_are_read_as_theirs_and_counted(write, gazetteer):
+    written = {"부산시": "부산광역시", "경기 수원시": "경기도 수원시", "수원": "경기도 수원시",
+               "강원도 춘천시": "강원특별자치도 춘천시", "전라북도": "전북특별자치도", "제주시": "제주특별자치도",
+               "안산시 상록구": "경기도 안산시", "경기도 연천군": "경기도 연천군"}
+    records = [record(f"a{n}", municipality=label, category="복지·나눔" if n < 2 else "health")
+               for n, label in enumerate(written)]
+    frame, report = load_corpus(write("c.jsonl", jsonl(*records)), {"health": "보건·의료", "welfare": "복지·나눔"},
+                                PlaceLabels.of(gazetteer, "없음"))
+    assert list(frame["municipality"]) == list(written.values())
+    assert list(frame["category"]) == ["welfare", "welfare", *["health"] * 6]
+    assert report.read_as[("수원", "경기도 수원시")] == 1 and report.read_as[("복지·나눔", "welfare")] == 2
+    assert sum(report.read_as.values()) == 9
+    assert "; 9 labels read as the label they name (복지·나눔 → welfare ×2, 부산시 → 부산광역시 ×1, " in report.summary()
+    assert report.summary().endswith(", and 5 more spellings)")
+    with pytest.raises(DataError, match="unknown municipality '수원'"):  # a plain list of labels is read as written
+        load_corpus(write("c.jsonl", jsonl(record("a1", municipality="수원"))), CATEGORIES, PLACES)
 
 
 def test_skip_mode_counts_every_bad_record_by_reason(write):
