@@ -55,6 +55,13 @@ class LoadReport:
     def summary(self) -> str:
         return f"{self.path}: {self.kept} articles" + self.skipped_text() + self._read_as_text()
 
+    def lines(self) -> Iterator[str]:
+        """The summary, then the first records skipped, each with where and why."""
+        yield self.summary()
+        yield from (f"  skipped {example}" for example in self.examples)
+        if sum(self.skipped.values()) > len(self.examples):
+            yield f"  … and {sum(self.skipped.values()) - len(self.examples)} more"
+
     def _read_as_text(self) -> str:
         if not self.read_as:
             return ""

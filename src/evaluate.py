@@ -237,6 +237,7 @@ class Evaluation(NamedTuple):
     frame: "pd.DataFrame"
     taxonomy: Taxonomy
     card: dict
+    skipped: int = 0  # bad records skipped with on_error="skip"
 
 
 def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool = True) -> dict[str, float]:
@@ -266,11 +267,16 @@ def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
     heads, taxonomy = model[-1], load_taxonomy()
     places = PlaceLabels.of(heads.municipality_.gazetteer, taxonomy.no_municipality)
     frame, report = load_corpus(data, taxonomy.category_labels, places, on_error, labels)
-    log.info("%s", report.summary())
+    for line in report.lines():
+        log.info("%s", line)
+    skipped = sum(report.skipped.values())
+    if skipped:
+        log.warning("warning: %d of the %d records were skipped: the figures are of the %d articles left",
+                    skipped, skipped + report.kept, report.kept)
     for name in (name for name in LABEL_FIELDS if name not in labels):
         log.info("%s: no %s labels, so that head is not scored", data, name)
     records = predict_texts(model, frame)
-    return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card)
+    return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card, skipped)
 
 
 def _trained_on(data: Path, card: dict) -> bool:
@@ -285,7 +291,8 @@ def log_evaluation(evaluation: Evaluation, source: str, data: Path) -> None:
 
     with store_errors("the figures are above", "give --no-track"), tempfile.TemporaryDirectory() as tmp:
         write_reports(evaluation.records, evaluation.frame, evaluation.taxonomy, Path(tmp))
-        run_id = log_evaluation_run(evaluation.card, str(source), data, evaluation.scores, Path(tmp))
+        run_id = log_evaluation_run(evaluation.card, str(source), data, evaluation.scores, Path(tmp),
+                                    {"articles": len(evaluation.frame), "skipped_records": evaluation.skipped})
     log.info("MLflow run %s logged", run_id)
 
 

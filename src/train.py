@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -95,9 +95,11 @@ def train(params: Params) -> TrainingResult:
     """Fit, score, save and (with tracking on) log a run. A store that fails leaves the model saved
     and its error in the result's `tracking_error`, for the command to raise after the table."""
     taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
-    train_frame, test_frame = load_data(params, taxonomy, gazetteer)
+    train_frame, test_frame, skipped = load_data(params, taxonomy, gazetteer)
     _make_folders(params)
     fitted = fit_and_score(params, taxonomy, gazetteer, train_frame, test_frame)
+    fitted.metrics |= {"train_articles": len(train_frame), "test_articles": len(test_frame),
+                       "skipped_records": skipped}
     fitted.pipeline.set_params(tokens__cache_dir=None)
     model_dir = params.output.model_dir
     card = _model_card(params, taxonomy, fitted.metrics, train_frame, test_frame)
@@ -170,22 +172,26 @@ def fit_and_score(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer,
     return Fitted(pipeline, metrics, records)
 
 
-def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> tuple[pd.DataFrame, pd.DataFrame]:
+class Data(NamedTuple):
+    train: pd.DataFrame
+    test: pd.DataFrame
+    skipped: int  # bad records skipped with data.on_error=skip
+
+
+def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Data:
     """The training and test articles the params name (a held-out split without a test file)."""
     places = PlaceLabels.of(gazetteer, taxonomy.no_municipality)
 
-    def load(paths: Sequence[Path]) -> pd.DataFrame:
+    def load(paths: Sequence[Path]) -> tuple[pd.DataFrame, int]:
         frame, reports = load_corpora(paths, taxonomy.category_labels, places, params.data.on_error)
-        for report in reports:
-            log.info("%s", report.summary())
-            for example in report.examples:
-                log.info("  skipped %s", example)
-        return frame
+        for line in (line for report in reports for line in report.lines()):
+            log.info("%s", line)
+        return frame, sum(sum(report.skipped.values()) for report in reports)
 
-    train_frame = load(params.data.train)
+    train_frame, skipped = load(params.data.train)
     if params.data.test is None:
-        return _split(train_frame, params.data.test_size, params.seed)
-    test_frame = load([params.data.test])
+        return Data(*_split(train_frame, params.data.test_size, params.seed), skipped)
+    test_frame, skipped_in_test = load([params.data.test])
     if not has_categories(test_frame, taxonomy):
         raise DataError(f"{params.data.test}: every article is labelled {taxonomy.none_label}, so the category "
                         "cannot be scored on it (data.test)")
@@ -193,7 +199,7 @@ def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> tuple
     if shared:
         log.warning("warning: %d of the %d test articles are in the training data too (the same text): the "
                     "figures overstate how the model does on articles it has not seen", shared, len(test_frame))
-    return train_frame, test_frame
+    return Data(train_frame, test_frame, skipped + skipped_in_test)
 
 
 def _split(frame: pd.DataFrame, test_size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -90,7 +90,7 @@ def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], tr
         raise ConfigError(f"{sweep.source or 'sweep'}: {exc}") from None
     metric = sweep.metric or base.tracking.champion_metric
     taxonomy, gazetteer = load_taxonomy(), load_gazetteer()
-    train_frame, test_frame = load_data(base, taxonomy, gazetteer)
+    train_frame, test_frame, _ = load_data(base, taxonomy, gazetteer)
     tracker = _tracker(base, track, len(configured))
     rows = []
     try:

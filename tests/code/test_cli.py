@@ -61,6 +61,8 @@ def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
     for metric in ("category_macro_f1", "category_accuracy_with_alt", "category_f1_health",
                    "municipality_accuracy", "train_seconds", "tokens_per_second"):
         assert metric in run.data.metrics
+    assert run.data.metrics["train_articles"] + run.data.metrics["test_articles"] == n_slice
+    assert run.data.metrics["skipped_records"] == 0
     reports = {a.path for a in client.list_artifacts(run.info.run_id, "reports")}
     assert reports == {"reports/confusion_matrix.png", "reports/classification_report.txt",
                        "reports/category_mistakes.csv", "reports/municipality_mistakes.csv",
@@ -179,6 +181,8 @@ def test_an_evaluation_run_names_the_version_it_scored_and_the_run_that_trained_
     (run,) = client.search_runs([experiment], "tags.kind = 'evaluation'")
     assert run.info.run_name == f"evaluate slice_a.jsonl, tagger-test version {version.version}"
     assert run.data.params["model_training_run"] == version.run_id
+    articles = len((folder / "slice_a.jsonl").read_text(encoding="utf-8").splitlines())
+    assert (run.data.params["articles"], run.data.params["skipped_records"]) == (str(articles), "0")
 
 
 def test_a_tracking_server_that_is_down_fails_in_seconds_and_leaves_no_setting_behind(capsys, server_down):

@@ -107,6 +107,8 @@ def test_skip_mode_counts_every_bad_record_by_reason(write):
     assert report.skipped == {"malformed line": 1, "missing field": 1, "empty text": 1,
                               "unknown label": 2, "duplicate uid": 1}
     assert "skipped 6" in report.summary()
+    *_, last_example, rest = report.lines()
+    assert last_example.startswith("  skipped c.jsonl:") and rest == "  … and 1 more"
 
 
 def test_several_files_are_one_corpus_with_a_report_each(write):

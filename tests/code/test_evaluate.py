@@ -98,3 +98,16 @@ def test_scoring_a_file_the_model_was_trained_on_is_warned_of(fitted_model, tmp_
     save_model(fitted_model, tmp_path, card)
     evaluate.score_model(str(tmp_path), SAMPLE_CORPUS)
     assert f"{SAMPLE_CORPUS} is a file this model was trained on" in caplog.text
+
+
+def test_records_skipped_from_the_scored_file_are_warned_of(fitted_model_dir, tmp_path, caplog):
+    from tests.conftest import SAMPLE_CORPUS
+
+    caplog.set_level("INFO", logger="src.evaluate")
+    lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)[:30]
+    data = tmp_path / "eval.jsonl"
+    data.write_text("".join(lines) + "not json\n" + lines[0], encoding="utf-8")
+    evaluation = evaluate.score_model(str(fitted_model_dir), data, on_error="skip")
+    assert (len(evaluation.frame), evaluation.skipped) == (30, 2)
+    assert "warning: 2 of the 32 records were skipped: the figures are of the 30 articles left" in caplog.text
+    assert "skipped eval.jsonl:32: duplicate uid" in caplog.text
