@@ -43,5 +43,17 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None,
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
+class Once(argparse.Action):
+    """An option given at most once: argparse would let a second one silently replace the first
+    (`--input a.csv --input b.jsonl` tagged b.jsonl alone)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = f"_{self.dest}_given"
+        if getattr(namespace, given, False):
+            parser.error(f"{option_string} is given twice: give it once")
+        setattr(namespace, given, True)
+        setattr(namespace, self.dest, values)
+
+
 def _terminate(signum, frame) -> NoReturn:
     raise Terminated()

@@ -32,7 +32,8 @@ OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
 SUFFIXES = (".jsonl", ".csv", ".parquet")
 # CSV and Parquet columns with these names are read as these fields, unless a column has the field's name
-KOREAN_COLUMNS = {"번호": "uid", "연번": "uid", "제목": "title", "본문": "text", "내용": "text"}
+KOREAN_COLUMNS = {"번호": "uid", "연번": "uid", "제목": "title", "본문": "text", "내용": "text",
+                  "분류": "category", "카테고리": "category", "지역": "municipality", "지자체": "municipality"}
 _SNIFF_BYTES = 1 << 16
 _ENCODING_SCAN_BYTES = 1 << 26  # how far into a file of ASCII to look for the Korean that tells its encoding
 _PARQUET_BATCH_ROWS = 1024  # a Parquet file is read this many rows at a time, never whole

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 
 from src.config import MODEL_DIR, Taxonomy, load_taxonomy
-from src.cli import run
+from src.cli import Once, run
 from src.errors import DataError
 
 log = logging.getLogger("src.evaluate")
@@ -215,9 +215,9 @@ def _write_mistakes(frame: "pd.DataFrame", wrong: np.ndarray, path: Path, worst:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m src.evaluate",
                                      description="Evaluate a trained tagger on a labelled file.")
-    parser.add_argument("--model", default=str(MODEL_DIR), help="model directory or models:/NAME@ALIAS")
-    parser.add_argument("--data", type=Path, required=True, help="labelled JSONL, CSV or Parquet")
-    parser.add_argument("--on-error", choices=("fail", "skip"), default="fail",
+    parser.add_argument("--model", action=Once, default=str(MODEL_DIR), help="model directory or models:/NAME@ALIAS")
+    parser.add_argument("--data", action=Once, type=Path, required=True, help="labelled JSONL, CSV or Parquet")
+    parser.add_argument("--on-error", action=Once, choices=("fail", "skip"), default="fail",
                         help="a bad record stops the evaluation, or is skipped and counted")
     parser.add_argument("--no-track", action="store_true", help="do not log an MLflow run")
     return run(parser, argv, _evaluate_and_print)

@@ -27,7 +27,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from src.cli import run
+from src.cli import Once, run
 from src.config import MODEL_DIR, TOP_K_RANGE
 from src.dataset import (KOREAN_COLUMNS, SUFFIXES, RecordError, as_text, iter_records, iter_stdin_records,
                          not_text, parse_article, read_article)
@@ -93,17 +93,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m src.predict",
                                      description="Tag Korean local news with a category and a local government.")
     parser.add_argument("files", nargs="*", help="article .txt files, folders of them, or - for stdin")
-    parser.add_argument("--input", type=Path,
+    parser.add_argument("--input", action=Once, type=Path,
                         help="JSONL, CSV or Parquet records with uid, title, text; a .txt file of one headline "
                              "per line (uid: its line number); - : JSON Lines on stdin")
-    parser.add_argument("--output", type=_output_path,
+    parser.add_argument("--output", action=Once, type=_output_path,
                         help="output of --input: JSON Lines, or CSV when it ends in .csv (default or -: stdout)")
-    parser.add_argument("--model", default=str(MODEL_DIR),
+    parser.add_argument("--model", action=Once, default=str(MODEL_DIR),
                         help="model directory or models:/NAME@ALIAS (default: models/)")
-    parser.add_argument("--keep", type=_kept_names, default=(), metavar="FIELDS",
+    parser.add_argument("--keep", action=Once, type=_kept_names, default=(), metavar="FIELDS",
                         help="input fields copied into each output record, after its uid (e.g. title,url)")
     parser.add_argument("--json", action="store_true", help="one JSON object per article")
-    parser.add_argument("--top-k", type=_top_k, default=None, metavar="K",
+    parser.add_argument("--top-k", action=Once, type=_top_k, default=None, metavar="K",
                         help=f"alternatives to show ({TOP_K_RANGE[0]} to {TOP_K_RANGE[1]}; "
                              "default: the model's predict.top_k, set when it was trained)")
     return parser

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from src.cli import run
+from src.cli import Once, run
 from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
 from src.dataset import load_corpora
 from src.errors import ConfigError, DataError, ModelError, TrackingError
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                      description="Train the tagger on a labelled corpus.")
     parser.add_argument("overrides", nargs="*", metavar="key=value",
                         help="override a params.yaml entry, e.g. model.category.C=0.5")
-    parser.add_argument("--params", type=Path, default=PARAMS_FILE, help="settings file")
+    parser.add_argument("--params", action=Once, type=Path, default=PARAMS_FILE, help="settings file")
     parser.add_argument("--no-track", action="store_true",
                         help="log no MLflow run (the same as tracking.enabled=false)")
     return run(parser, argv, lambda args: _report(train(load_params(
@@ -276,8 +276,8 @@ def _compare_and_promote(params: Params, run_id: str, version: str, card: dict[s
         else:
             if _test_data(champion_card) != _test_data(card):
                 record_no_challenge(run_id, "the champion was chosen on other test data")
-                log.info("%s version %s did not challenge @champion: the champion was chosen on other "
-                         "test data (its card: data.test); to use this version, move the alias in the "
+                log.info("%s version %s did not challenge @champion: the champion was scored on other "
+                         "test articles, so the two figures do not compare; to use this version, move the alias in the "
                          "MLflow UI, or with mlflow.MlflowClient().set_registered_model_alias(%r, 'champion', %s)",
                          name, version, name, version)
                 return

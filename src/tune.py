@@ -29,7 +29,7 @@ from typing import Any, Literal, Optional, Sequence
 import yaml
 
 from src.config import PARAMS_FILE, Params, RankingMetric, load_params, load_settings, load_taxonomy
-from src.cli import run
+from src.cli import Once, run
 from src.errors import ConfigError
 from src.gazetteer import load_gazetteer
 from src.train import fit_and_score, load_data
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m src.tune", description="Run a sweep of settings.")
     parser.add_argument("sweep", type=Path, help="sweep file (YAML)")
     parser.add_argument("overrides", nargs="*", metavar="key=value", help="base settings")
-    parser.add_argument("--params", type=Path, default=PARAMS_FILE, help="base settings file")
+    parser.add_argument("--params", action=Once, type=Path, default=PARAMS_FILE, help="base settings file")
     parser.add_argument("--no-track", action="store_true", help="do not log MLflow runs")
     return run(parser, argv, _sweep_and_print)
 

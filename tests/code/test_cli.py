@@ -385,6 +385,12 @@ def test_korean_column_names_are_read_as_their_fields(fitted_model_dir, write, t
     assert rows.loc[0, ["uid", "제목", "담당부서", "municipality"]].tolist() == ["7", "연천 소식", "보건정책과", "경기도 연천군"]
 
 
+def test_an_option_given_twice_is_refused_not_replaced(fitted_model_dir, write, capsys):
+    first, second = write("a.jsonl", '{"uid": 1, "text": "연천군"}\n'), write("b.jsonl", '{"uid": 2, "text": "양주시"}\n')
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(first), "--input", str(second)]) == 2
+    assert capsys.readouterr().err.endswith("error: --input is given twice: give it once\n")
+
+
 def test_the_summary_of_a_homonym_says_which_governments_the_text_cannot_tell_apart(fitted_model_dir, write, capsys):
     article = write("goseong.txt", "고성군, 공룡엑스포 준비 점검\n고성군은 당항포 일원에서 열리는 공룡엑스포 준비 상황을 "
                                    "점검했다고 밝혔다. 고성군 관계자는 관람객 안전에 만전을 기하겠다고 말했다.\n")

@@ -120,6 +120,13 @@ def test_several_files_are_one_corpus_with_a_report_each(write):
     assert [r.kept for r in reports] == [2, 1]
 
 
+def test_korean_label_columns_are_read_as_the_labels(write, gazetteer):
+    path = write("archive.csv", "번호,제목,본문,분류,지역\n7,연천 소식,연천군은 검진을 한다.,보건·의료,경기 연천군\n", "cp949")
+    frame, _ = load_corpus(path, {"health": "보건·의료"}, PlaceLabels.of(gazetteer, "없음"))
+    assert frame.loc[0, ["uid", "title", "category", "municipality"]].tolist() == ["7", "연천 소식", "health",
+                                                                                  "경기도 연천군"]
+
+
 def test_files_without_a_source_set_count_under_their_name(write):
     with_source = write("a.jsonl", jsonl(record("a1", source_set="press")))
     frame, _ = load_corpora([with_source, write("mine.jsonl", jsonl(record("b1")))], CATEGORIES, PLACES)
