@@ -155,6 +155,7 @@ class TrackingParams:
     experiment: str = "local-news-tagger"
     registered_model: str = "local-news-tagger"
     champion_metric: RankingMetric = "category_macro_f1"
+    run_name: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -44,13 +44,16 @@ def log_training_run(
     output_example: list[dict[str, Any]],
     registered_model: str | None,
     model_sha256: str,
+    run_name: str,
+    description: str,
 ) -> tuple[str, str | None]:
     """One run with params, metrics, report files and the model; returns the run id and,
-    when `registered_model` is named, the new registry version. The model's SHA-256 is a tag,
-    by which an evaluation run finds the run that trained its model."""
+    when `registered_model` is named, the new registry version, which gets `description`. The
+    model's SHA-256 is a tag, by which an evaluation run finds the run that trained its model."""
     with _failing_fast():  # the first contact with the store: a server that is down fails here, in seconds
         _use_experiment(experiment)
-    with mlflow.start_run(tags={"kind": "training", _SHA_TAG: model_sha256[:_SHA_CHARS]}) as run:
+    with mlflow.start_run(run_name=run_name, description=description,
+                          tags={"kind": "training", _SHA_TAG: model_sha256[:_SHA_CHARS]}) as run:
         mlflow.log_params({k: _param_value(v) for k, v in params.items()})
         mlflow.log_metrics(metrics)
         mlflow.log_artifacts(str(artifact_dir), artifact_path="reports")
@@ -65,6 +68,8 @@ def log_training_run(
             registered_model_name=registered_model,
         )
         version = logged.registered_model_version
+        if version is not None:
+            mlflow.MlflowClient().update_model_version(registered_model, version, description=description)
         return run.info.run_id, str(version) if version is not None else None
 
 

@@ -243,11 +243,26 @@ def _log_run(params: Params, taxonomy: Taxonomy, fitted: Fitted, card: dict[str,
         run_id, version = log_training_run(
             experiment=params.tracking.experiment, params=flatten_params(params), metrics=fitted.metrics,
             artifact_dir=reports, model_dir=own_model, input_example=example, output_example=output,
-            registered_model=params.tracking.registered_model, model_sha256=sha256_of(model_file))
+            registered_model=params.tracking.registered_model, model_sha256=sha256_of(model_file),
+            run_name=params.tracking.run_name or _run_name(params), description=_description(params, fitted.metrics))
     log.info("MLflow run %s logged", run_id)
     if version is not None:
         _challenge_champion(params, run_id, version, card, frame)
     return run_id
+
+
+def _run_name(params: Params) -> str:
+    """What the run trained and scored on: `train a.jsonl, b.csv → test.jsonl`."""
+    test = params.data.test.name if params.data.test else f"its held-out {params.data.test_size:.0%}"
+    return f"train {', '.join(path.name for path in params.data.train)} → {test}"
+
+
+def _description(params: Params, metrics: dict[str, float]) -> str:
+    """The registered version's description: its data and the figure the champion is chosen by."""
+    metric = params.tracking.champion_metric
+    return (f"Trained on {', '.join(map(str, params.data.train))} ({metrics['train_articles']:,.0f} articles); "
+            f"{metric} {metrics[metric]:.4f} and municipality accuracy {metrics['municipality_accuracy']:.4f} "
+            f"on {params.data.test or 'the held-out split'} ({metrics['test_articles']:,.0f} articles).")
 
 
 def _challenge_champion(params: Params, run_id: str, version: str, card: dict[str, Any],

@@ -69,6 +69,9 @@ def test_train_writes_model_card_and_one_mlflow_run(trained, capsys):
                        "reports/worst_mistakes.csv", "reports/reliability.png"}
     (version,) = client.search_model_versions("name='tagger-test'")
     assert version.run_id == run.info.run_id
+    assert run.info.run_name == "train slice_a.jsonl, slice_b.jsonl → its held-out 20%"
+    assert version.description.startswith(f"Trained on {folder / 'slice_a.jsonl'}, {folder / 'slice_b.jsonl'} "
+                                          f"({card['data']['train']['articles']:,} articles); category_macro_f1 0.")
     import mlflow
 
     mlflow.set_tracking_uri(uri)
