@@ -181,6 +181,10 @@ class Data(NamedTuple):
 def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Data:
     """The training and test articles the params name (a held-out split without a test file)."""
     places = PlaceLabels.of(gazetteer, taxonomy.no_municipality)
+    joined = next((path for path in params.data.train if "," in str(path) and not path.exists()), None)
+    if joined:
+        raise ConfigError(f"data.train: no file {joined}; several files are given as a list, "
+                          "'data.train=[a.jsonl,b.csv]' (quoted for the shell)")
 
     def load(paths: Sequence[Path]) -> tuple[pd.DataFrame, int]:
         frame, reports = load_corpora(paths, taxonomy.category_labels, places, params.data.on_error)

@@ -152,6 +152,12 @@ def test_test_data_without_a_category_is_refused_and_test_data_seen_in_training_
     assert "10 of the 40 test articles are in the training data too (the same text)" in caplog.text
 
 
+def test_training_files_joined_by_a_comma_are_told_how_to_list_them(capsys):
+    assert train.main(["data.train=mine.jsonl,data/raw/sample_articles.jsonl", "--no-track"]) == 2
+    assert capsys.readouterr().err.endswith("several files are given as a list, "
+                                            "'data.train=[a.jsonl,b.csv]' (quoted for the shell)\n")
+
+
 def test_predict_a_file_from_the_trained_model(trained, capsys):
     _, folder, _ = trained
     assert predict.main(["--model", str(folder / "model"), "--json", str(EXAMPLE)]) == 0
