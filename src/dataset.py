@@ -25,8 +25,7 @@ from src.gazetteer import PlaceLabels
 if TYPE_CHECKING:
     import pandas as pd
 
-LABEL_FIELDS = ("category", "municipality")
-REQUIRED_FIELDS = ("uid", "text", *LABEL_FIELDS)  # a title may be left out, as in predict
+LABEL_FIELDS = ("category", "municipality")  # a record needs uid, text and these; a title may be left out
 CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipality")
 OPTIONAL_COLUMNS = ("source_set",)
 _LABEL_COLUMNS = ("category", "category_alt", "municipality")
@@ -318,8 +317,7 @@ def labelled_fields(path: Path) -> tuple[str, ...]:
 
 
 class _RecordChecker:
-    def __init__(self, categories: dict[str, str], places: PlaceLabels | None,
-                 required: Sequence[str] = REQUIRED_FIELDS):
+    def __init__(self, categories: dict[str, str], places: PlaceLabels | None, required: Sequence[str]):
         """categories: each label with its Korean name ("" if none); required: the fields every
         record must carry."""
         self.categories = categories
@@ -335,8 +333,8 @@ class _RecordChecker:
         missing = [f for f in self.required if f not in record or (f != "text" and _blank(record[f]))]
         if missing:
             none = self.places.none if self.places and "municipality" in missing else None
-            raise RecordError("missing field", f"missing field(s): {', '.join(missing)}"
-                                               + (f" (an article about no government is labelled {none})" if none else ""))
+            hint = f" (an article about no government is labelled {none})" if none else ""
+            raise RecordError("missing field", f"missing field(s): {', '.join(missing)}{hint}")
         wrong = not_text(record, (*CORPUS_COLUMNS[1:], *OPTIONAL_COLUMNS))
         if wrong or isinstance(record["uid"], (bool, list, dict)):
             raise RecordError("wrong type", f"uid {record['uid']}: {wrong or 'uid is not text or a number'}")
