@@ -200,8 +200,13 @@ def load_params(path: Path | None = PARAMS_FILE, overrides: typing.Sequence[str]
     if not overrides:
         return params
     merged = dataclasses.asdict(params)
-    for override in overrides:
-        _set_nested(merged, *_parse_override(override))
+    parsed = [_parse_override(override) for override in overrides]
+    keys = [key for key, _ in parsed]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise ConfigError(f"override {twice[0]!r} is given twice: give it once")
+    for key, value in parsed:
+        _set_nested(merged, key, value)
     return _build(Params, merged, "", Path.cwd())
 
 

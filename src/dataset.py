@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import difflib
 import io
 import itertools
 import json
@@ -20,10 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from src.errors import DataError
-from src.gazetteer import PlaceLabels
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from src.gazetteer import Gazetteer
 
 LABEL_FIELDS = ("category", "municipality")  # a record needs uid, text and these; a title may be left out
 CORPUS_COLUMNS = ("uid", "title", "text", "category", "category_alt", "municipality")
@@ -344,13 +346,16 @@ class _RecordChecker:
             row[name] = row.get(name, "").strip()
         if not row.get("text", "").strip():
             raise RecordError("empty text", f"uid {row['uid']}: empty text")
-        self._read_labels(row, read_as)
+        rewritten = self._read_labels(row)
         if row["uid"] in self.seen:
             raise RecordError("duplicate uid", f"duplicate uid {row['uid']}")
         self.seen.add(row["uid"])
+        read_as.update(rewritten)
         return row
 
-    def _read_labels(self, row: dict, read_as: Counter) -> None:
+    def _read_labels(self, row: dict) -> list[tuple[str, str]]:
+        """Each label of `row` as its own; returns the (written, read) pairs of those written otherwise."""
+        rewritten = []
         for name in ("category", "category_alt"):
             label = row[name]
             if label and label not in self.categories:
@@ -359,17 +364,51 @@ class _RecordChecker:
                     raise RecordError("unknown label", f"uid {row['uid']}: unknown {name} {label!r} "
                                                        f"(the categories: {known})")
                 row[name] = self.by_korean_name[label]
-                read_as[label, row[name]] += 1
+                rewritten.append((label, row[name]))
         label = row["municipality"]
         if not label or self.places is None:
-            return
+            return rewritten
         meant = self.places.read(label)
         if len(meant) != 1:
             raise RecordError("unknown label", f"uid {row['uid']}: unknown municipality {label!r} "
                                                f"({self.places.hint(label)})")
         if meant[0] != label:
             row["municipality"] = meant[0]
-            read_as[label, meant[0]] += 1
+            rewritten.append((label, meant[0]))
+        return rewritten
+
+
+class PlaceLabels:
+    """The municipality labels a corpus may carry: a government's label or `none`. With a
+    gazetteer, a label written as people write it (부산시, 경기 수원시) is read as the one it names."""
+
+    def __init__(self, labels: Iterable[str], none: str | None = None, gazetteer: Gazetteer | None = None):
+        self.labels, self.none, self.gazetteer = frozenset(labels), none, gazetteer
+
+    @classmethod
+    def of(cls, gazetteer: Gazetteer, none: str) -> PlaceLabels:
+        return cls((*gazetteer.labels, none), none, gazetteer)
+
+    def read(self, written: str) -> tuple[str, ...]:
+        """The labels `written` can mean: itself, one it names unambiguously, several, or none."""
+        if written in self.labels:
+            return (written,)
+        return self.gazetteer.read_label(written) if self.gazetteer else ()
+
+    def hint(self, written: str) -> str:
+        """The labels meant: the governments of that name (고성군 is two), the one the last word names
+        (경상북도 군위군: 대구광역시 군위군 since 2023), the 시도 that starts so, or the closest spelling."""
+        meant = sorted(self.read(written))
+        if not meant and self.gazetteer and " " in written:
+            meant = sorted(self.gazetteer.read_label(written.split()[-1]))
+        if not meant and " " not in written:
+            meant = sorted(m for m in self.labels if m.endswith(" " + written))
+            meant += sorted(m for m in self.labels if " " not in m and m[:2] == written[:2] != "")
+        meant = meant or difflib.get_close_matches(written, self.labels, n=1, cutoff=0.7)
+        if meant:
+            return "did you mean " + " or ".join(map(repr, meant)) + "?"
+        return "write 시도 and 시군구 in full, e.g. '경기도 수원시'" + (
+            f", or {self.none} for an article about no government" if self.none else "")
 
 
 def not_text(record: dict, fields: Iterable[str]) -> str | None:
@@ -462,6 +501,10 @@ def _checked_columns(path: Path, written: Sequence[str], required: Sequence[str]
     column is named text), refused whole when two come to the same name or a `required` one is missing."""
     names = [str(name).strip().lower() for name in written]
     header = [_field_of_column(name, names) for name in names]
+    # 지역 and 지자체 both read as municipality: where that field is not needed, both keep their names
+    unneeded = {field for field, name in zip(header, names) if field != name and field not in required
+                and header.count(field) > 1}
+    header = [name if field in unneeded else field for field, name in zip(header, names)]
     twice = sorted({name for name in header if header.count(name) > 1})
     if twice:
         both = ", ".join(str(w).strip() for w, name in zip(written, header) if name in twice)

@@ -252,16 +252,15 @@ def evaluate_model(source: str, data: Path, on_error: str = "fail", track: bool 
 def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
     """The figures of the model at `source` on the labelled file `data`; a file labelled with the
     category only (or the municipality only) scores that head alone."""
-    from src.dataset import LABEL_FIELDS, labelled_fields, load_corpus
-    from src.gazetteer import PlaceLabels
-    from src.persistence import load_model
+    from src.dataset import LABEL_FIELDS, PlaceLabels, labelled_fields, load_corpus
+    from src.persistence import load_model, sha256_of, training_files
     from src.predict import predict_texts
 
     labels = labelled_fields(data)
     if not labels:
         raise DataError(f"{data}: no {' or '.join(LABEL_FIELDS)} labels to score the model against")
     model, card = load_model(source)
-    if _trained_on(data, card):
+    if sha256_of(data) in {f.get("sha256") for f in training_files(card)}:
         log.warning("warning: %s is a file this model was trained on: the figures overstate how it does on "
                     "articles it has not seen", data)
     heads, taxonomy = model[-1], load_taxonomy()
@@ -279,20 +278,13 @@ def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
     return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card, skipped)
 
 
-def _trained_on(data: Path, card: dict) -> bool:
-    from src.persistence import sha256_of
-
-    trained = {f.get("sha256") for f in card.get("data", {}).get("train", {}).get("files", [])}
-    return sha256_of(data) in trained
-
-
 def log_evaluation(evaluation: Evaluation, source: str, data: Path) -> None:
     from src.tracking import log_evaluation_run, store_errors
 
     with store_errors("the figures are above", "give --no-track"), tempfile.TemporaryDirectory() as tmp:
         write_reports(evaluation.records, evaluation.frame, evaluation.taxonomy, Path(tmp))
-        run_id = log_evaluation_run(evaluation.card, str(source), data, evaluation.scores, Path(tmp),
-                                    {"articles": len(evaluation.frame), "skipped_records": evaluation.skipped})
+        counts = {"test_articles": len(evaluation.frame), "skipped_records": evaluation.skipped}
+        run_id = log_evaluation_run(evaluation.card, str(source), data, evaluation.scores | counts, Path(tmp))
     log.info("MLflow run %s logged", run_id)
 
 

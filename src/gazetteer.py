@@ -8,11 +8,10 @@ Read from `data/external/municipalities.csv` (17 시도 + 226 시군구) and `pl
 from __future__ import annotations
 
 import csv
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterator, NamedTuple
 
 from src.config import MUNICIPALITIES_FILE, PLACES_FILE
 
@@ -74,6 +73,9 @@ class Gazetteer:
         """The governments a label written as people write it can mean: 부산시 → 부산광역시; 경기 수원시
         and 수원 → 경기도 수원시; 강원도 춘천시 → 강원특별자치도 춘천시; 제주시 → 제주특별자치도. Several
         for 중구 or 광주시, none for what names no government (읍·면·동 names are not read)."""
+        whole = self._governments_named(" ".join(written.split()))  # an alias with a space: 인천 남구
+        if whole:
+            return whole
         *context, name = written.split() or [""]
         meant = self._governments_named(name)
         for word in context:  # 시도 or city before the name: 부산 중구, 안산시 상록구
@@ -119,39 +121,6 @@ class Gazetteer:
             if entries:
                 return word[pos:pos + size], entries
         return None
-
-
-class PlaceLabels:
-    """The municipality labels a corpus may carry: a government's label or `none`. With a
-    gazetteer, a label written as people write it (부산시, 경기 수원시) is read as the one it names."""
-
-    def __init__(self, labels: Iterable[str], none: str | None = None, gazetteer: Gazetteer | None = None):
-        self.labels, self.none, self.gazetteer = frozenset(labels), none, gazetteer
-
-    @classmethod
-    def of(cls, gazetteer: Gazetteer, none: str) -> "PlaceLabels":
-        return cls((*gazetteer.labels, none), none, gazetteer)
-
-    def read(self, written: str) -> tuple[str, ...]:
-        """The labels `written` can mean: itself, one it names unambiguously, several, or none."""
-        if written in self.labels:
-            return (written,)
-        return self.gazetteer.read_label(written) if self.gazetteer else ()
-
-    def hint(self, written: str) -> str:
-        """The labels meant: the governments of that name (고성군 is two), the one the last word names
-        (경상북도 군위군: 대구광역시 군위군 since 2023), the 시도 that starts so, or the closest spelling."""
-        meant = sorted(self.read(written))
-        if not meant and self.gazetteer and " " in written:
-            meant = sorted(self.gazetteer.read_label(written.split()[-1]))
-        if not meant and " " not in written:
-            meant = sorted(m for m in self.labels if m.endswith(" " + written))
-            meant += sorted(m for m in self.labels if " " not in m and m[:2] == written[:2] != "")
-        meant = meant or difflib.get_close_matches(written, self.labels, n=1, cutoff=0.7)
-        if meant:
-            return "did you mean " + " or ".join(map(repr, meant)) + "?"
-        return "write 시도 and 시군구 in full, e.g. '경기도 수원시'" + (
-            f", or {self.none} for an article about no government" if self.none else "")
 
 
 def load_gazetteer(municipalities: Path = MUNICIPALITIES_FILE, places: Path = PLACES_FILE) -> Gazetteer:

@@ -59,6 +59,11 @@ def _saving_in(model_dir: Path) -> Iterator[None]:
         raise OutputError(f"cannot save the model in {model_dir} ({exc.strerror})") from None
 
 
+def training_files(card: dict[str, Any]) -> list[dict[str, str]]:
+    """The files a model was trained on, as its card records them: each with `path` and `sha256`."""
+    return card.get("data", {}).get("train", {}).get("files", [])
+
+
 def load_card(model_dir: Path) -> dict[str, Any]:
     path = model_dir / CARD_FILE
     if not (model_dir / MODEL_FILE).exists():

@@ -372,7 +372,7 @@ def _ready_chunks(items: Iterable, size: int) -> Iterator[list]:
                     return
                 ahead.put((item, None))
             ahead.put((end, None))
-        except BaseException as exc:  # input refused midway, or Ctrl-C: raised where chunks are taken
+        except BaseException as exc:  # input refused midway: raised where the chunks are taken
             ahead.put((end, exc))
 
     threading.Thread(target=read_ahead, daemon=True).start()

@@ -157,9 +157,8 @@ def record_no_challenge(run_id: str, reason: str) -> None:
 
 
 def log_evaluation_run(card: dict[str, Any], model_source: str, data: Path, metrics: dict[str, float],
-                       report_dir: Path, counts: dict[str, int]) -> str:
-    """An evaluation run: the model evaluated, the data and how many of its records were scored
-    (`counts`), the scores and the report files."""
+                       report_dir: Path) -> str:
+    """An evaluation run: the model evaluated, the data, the scores and the report files."""
     with _failing_fast():
         _use_experiment(card.get("params", {}).get("tracking.experiment", TrackingParams().experiment))
     sha = card.get("sha256", "")[:_SHA_CHARS]
@@ -167,7 +166,7 @@ def log_evaluation_run(card: dict[str, Any], model_source: str, data: Path, metr
     with mlflow.start_run(run_name=f"evaluate {data.name}, {model_name}",
                           tags={"kind": "evaluation", _SHA_TAG: sha}) as run:
         mlflow.log_params({"model": model_source, "data": str(data), "model_sha256": sha,
-                           "model_training_run": trained_by or "not found in this store", **counts})
+                           "model_training_run": trained_by or "not found in this store"})
         mlflow.log_metrics(metrics)
         mlflow.log_artifacts(str(report_dir), artifact_path="reports")
         return run.info.run_id

@@ -24,11 +24,11 @@ from sklearn.pipeline import Pipeline
 
 from src.cli import Once, run
 from src.config import PARAMS_FILE, ROOT, Params, Taxonomy, flatten_params, load_params, load_taxonomy
-from src.dataset import load_corpora
+from src.dataset import PlaceLabels, load_corpora
 from src.errors import ConfigError, DataError, ModelError, TrackingError
 from src.evaluate import has_categories, score_records, write_reports
-from src.gazetteer import Gazetteer, PlaceLabels, load_gazetteer
-from src.persistence import load_card, load_model, save_model, sha256_of
+from src.gazetteer import Gazetteer, load_gazetteer
+from src.persistence import load_card, load_model, save_model, sha256_of, training_files
 from src.pipeline import build_pipeline
 from src.predict import predict_texts
 
@@ -123,7 +123,7 @@ def _trained_on(model_dir: Path) -> set[str]:
         card = load_card(model_dir)
     except ModelError:
         return set()
-    return {str(f.get("path", "")) for f in card.get("data", {}).get("train", {}).get("files", [])}
+    return {str(f.get("path", "")) for f in training_files(card)}
 
 
 def _make_folders(params: Params) -> None:
@@ -263,10 +263,10 @@ def _run_name(params: Params) -> str:
 
 def _description(params: Params, metrics: dict[str, float]) -> str:
     """The registered version's description: its data and the figure the champion is chosen by."""
-    metric = params.tracking.champion_metric
+    figures = dict.fromkeys((params.tracking.champion_metric, "municipality_accuracy"))
     return (f"Trained on {', '.join(map(str, params.data.train))} ({metrics['train_articles']:,.0f} articles); "
-            f"{metric} {metrics[metric]:.4f} and municipality accuracy {metrics['municipality_accuracy']:.4f} "
-            f"on {params.data.test or 'the held-out split'} ({metrics['test_articles']:,.0f} articles).")
+            + ", ".join(f"{name} {metrics[name]:.4f}" for name in figures)
+            + f" on {params.data.test or 'the held-out split'} ({metrics['test_articles']:,.0f} articles).")
 
 
 def _challenge_champion(params: Params, run_id: str, version: str, card: dict[str, Any],

@@ -191,7 +191,7 @@ def test_an_evaluation_run_names_the_version_it_scored_and_the_run_that_trained_
     assert run.info.run_name == f"evaluate slice_a.jsonl, tagger-test version {version.version}"
     assert run.data.params["model_training_run"] == version.run_id
     articles = len((folder / "slice_a.jsonl").read_text(encoding="utf-8").splitlines())
-    assert (run.data.params["articles"], run.data.params["skipped_records"]) == (str(articles), "0")
+    assert (run.data.metrics["test_articles"], run.data.metrics["skipped_records"]) == (articles, 0)
 
 
 def test_a_tracking_server_that_is_down_fails_in_seconds_and_leaves_no_setting_behind(capsys, server_down):
@@ -392,6 +392,12 @@ def test_korean_column_names_are_read_as_their_fields(fitted_model_dir, write, t
 
     rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert rows.loc[0, ["uid", "제목", "담당부서", "municipality"]].tolist() == ["7", "연천 소식", "보건정책과", "경기도 연천군"]
+
+    both = write("기사.csv", "제목,본문,지역,지자체\n연천 소식,연천군보건소는 검진을 한다.,경기,연천군\n")
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(both), "--output", str(out),
+                         "--keep", "지역,지자체"]) == 0  # two label columns are no clash where labels are not read
+    rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert rows.loc[0, ["지역", "지자체", "municipality"]].tolist() == ["경기", "연천군", "경기도 연천군"]
 
 
 def test_an_option_given_twice_is_refused_not_replaced(fitted_model_dir, write, capsys):

@@ -77,3 +77,8 @@ def test_flatten_params_gives_one_entry_per_setting():
     assert flat["features.pos_tags"] == ("NNG", "NNP", "VV", "VA", "XR", "SL")
     (train_file,) = flat["data.train"]
     assert isinstance(train_file, str) and Path(train_file).name == "sample_articles.jsonl"
+
+
+def test_an_override_given_twice_is_refused():
+    with pytest.raises(ConfigError, match="override 'data.test_size' is given twice: give it once"):
+        load_params(PARAMS_FILE, ["data.test_size=0.3", "model.category.C=1", "data.test_size=0.1"])
