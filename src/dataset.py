@@ -13,6 +13,7 @@ import difflib
 import io
 import itertools
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -149,23 +150,41 @@ def open_text(path: Path) -> io.TextIOWrapper:
 def iter_stdin_records() -> Iterator[tuple[int, dict | RecordError]]:
     """`(line, record)` from JSON Lines on standard input. A pipe cannot be read twice, so each
     line's encoding is told from the line itself."""
-    stdin = sys.stdin.buffer
-    try:  # what is not text at all is refused whole, as a file is
-        _refuse_binary(stdin.peek(_SNIFF_BYTES)[:_SNIFF_BYTES])
-    except DataError as exc:
-        raise DataError(f"-: {exc}") from None
     first = True
-    for line_no, raw in enumerate(stdin, start=1):
+    for line_no, raw in enumerate(_stdin_lines(), start=1):
         if not raw.strip():
             continue
         line = _decoded(raw)
         record = _json_record(line) if line is not None else RecordError(
             "bad encoding", "bytes that are not UTF-8 or CP949 text")
-        if first and isinstance(record, RecordError):  # CSV or plain text piped in: one error, not one per line
+        # CSV or plain text piped in: one error, not one per line (a JSON line cut short is a bad record)
+        if first and isinstance(record, RecordError) and not (line or "").lstrip().startswith("{"):
             raise DataError(f"-:{line_no}: standard input is read as JSON Lines, and its first line is not a JSON "
                             f"object ({record}); give a CSV, Parquet or .txt file as --input FILE")
         first = False
         yield line_no, record
+
+
+def _stdin_lines() -> Iterator[bytes]:
+    """The lines of standard input as they arrive, read with `os.read` rather than through
+    `sys.stdin`: a thread that waits on a quiet feed then holds no lock of `sys.stdin`, which the
+    interpreter would wait for on its way out (a fatal error on Ctrl-C)."""
+    fd, pending, head = sys.stdin.fileno(), [], True
+    while block := os.read(fd, _SNIFF_BYTES):
+        if head:  # what is not text at all is refused whole, as a file is
+            try:
+                _refuse_binary(block)
+            except DataError as exc:
+                raise DataError(f"-: {exc}") from None
+            head = False
+        start = 0
+        while (end := block.find(b"\n", start)) >= 0:
+            yield b"".join([*pending, block[start:end + 1]])
+            pending, start = [], end + 1
+        if start < len(block):
+            pending.append(block[start:])
+    if pending:
+        yield b"".join(pending)
 
 
 def _decoded(raw: bytes) -> str | None:

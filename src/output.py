@@ -84,8 +84,11 @@ class BatchOutput:
             self._write_file(text.encode("utf-8"))
         self.records += records
 
-    def left_behind(self) -> str:
-        """What a batch stopped midway leaves, and how many records."""
+    def left_behind(self, every_read: bool = False) -> str:
+        """What a batch stopped midway leaves, and how many records (`every_read`: one for every
+        record read, as a feed stopped between records leaves it)."""
+        if self.records and every_read:
+            return f"{self.records:,} record(s) were written, one for every record read"
         if self.records:
             return f"{self.records:,} record(s) were written, {self.path or 'the output'} is incomplete"
         if self.path is None:

@@ -34,7 +34,7 @@ from src.dataset import (KOREAN_COLUMNS, SUFFIXES, RecordError, as_text, iter_re
 from src.errors import DataError, TaggerError, UsageError
 from src.output import (CSV_COLUMNS, BatchOutput, is_csv, is_known_output, json_line, line_writer, to_stdout,
                         writable)
-from src.persistence import load_model
+from src.persistence import load_model, training_files
 
 BATCH_SIZE = 256
 _HEADLINE_CHARS = 100  # a longer line of a headline feed is more likely a sentence of an article
@@ -85,8 +85,17 @@ def _tag(args: argparse.Namespace) -> int:
     records = [name for name in args.files if Path(name).suffix.lower() in SUFFIXES]
     if records:
         raise UsageError(f"{records[0]}: a file of records goes with --input (article files are .txt)")
-    model, _ = load_model(args.model)
+    model, card = load_model(args.model)
+    if str(args.input) == "-":  # a feed's log says which model answers it, and that it is ready
+        print(f"tagging standard input with {args.model}: {_model_named(card)}", file=sys.stderr)
     return _run_batch(model, args) if args.input else _run_files(model, args)
+
+
+def _model_named(card: dict) -> str:
+    """`model 5f24e5d67464, trained 2026-12-07 on sample_articles.jsonl`, from the model's card."""
+    files = ", ".join(Path(f.get("path", "")).name for f in training_files(card))
+    return (f"model {card.get('sha256', '')[:12]}" + (f", trained {card['created'][:10]}" if card.get("created") else "")
+            + (f" on {files}" if files else ""))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -134,33 +143,38 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     output, lines = BatchOutput(args.output), line_writer(args.output, args.keep)
-    tally = _BatchTally(args.keep, headlines=args.input.suffix.lower() == ".txt")
+    tally = _BatchTally(args.keep, headlines=args.input.suffix.lower() == ".txt",
+                        where="column" if is_csv(args.output) else "field")
+    read = 0
     try:
         with contextlib.closing(output), tqdm(desc="tagging", unit="article", disable=None,
                                                file=sys.stderr) as progress:
             for chunk in _ready_chunks(_records(args.input), BATCH_SIZE):
+                read += len(chunk)
                 results = tag_records(model, args.input.name, chunk, args.top_k, args.keep)
                 output.write(lines(results), len(results))
                 tally.add(chunk, results)
                 progress.update(len(chunk))
     except KeyboardInterrupt as stop:
-        raise type(stop)(output.left_behind()) from None
+        tally.tell()
+        waiting = str(args.input) == "-" and output.records == read  # a feed stopped between records
+        raise type(stop)(output.left_behind(every_read=waiting)) from None
     except TaggerError as exc:  # the output failed, or a Parquet file turned out damaged midway
         if output.started:
             raise type(exc)(f"{exc}; {output.left_behind()}") from None
         raise
     if not output.records:
         raise DataError(f"{args.input}: no records to tag")
-    for line in tally.report("column" if is_csv(args.output) else "field"):
-        print(line, file=sys.stderr)
+    tally.tell()
     return 1 if tally.counts["failed"] else 0
 
 
 class _BatchTally:
     """What a batch counts as its chunks go out, and the lines it ends with on stderr."""
 
-    def __init__(self, keep: Sequence[str], headlines: bool = False):
-        self.keep, self.headlines, self.counts, self._uids = keep, headlines, Counter(), set()
+    def __init__(self, keep: Sequence[str], headlines: bool = False, where: str = "field"):
+        """where: what an error is in the output, a `field` of JSON or a `column` of CSV."""
+        self.keep, self.headlines, self.where, self.counts, self._uids = keep, headlines, where, Counter(), set()
 
     def add(self, chunk: list[tuple[int, dict | RecordError]], results: list[dict]) -> None:
         self.counts.update(failed=sum("error" in r for r in results),
@@ -174,7 +188,11 @@ class _BatchTally:
             self.counts.update(lines=len(chunk), sentences=sum(
                 isinstance(record, dict) and _reads_as_sentence(record["title"]) for _, record in chunk))
 
-    def report(self, where: str) -> Iterator[str]:
+    def tell(self) -> None:
+        for line in self.report():
+            print(line, file=sys.stderr)
+
+    def report(self) -> Iterator[str]:
         if self.counts["no_uid"]:
             yield (f"warning: {self.counts['no_uid']} record(s) have no uid: the output keeps the input's order, "
                    "one line per record")
@@ -189,7 +207,7 @@ class _BatchTally:
                    f"headlines (over {_HEADLINE_CHARS} characters, or ending in '다.'): a .txt file given to --input "
                    "is one headline per line; to tag it as one article, give it without --input")
         if self.counts["failed"]:
-            yield f"{self.counts['failed']} record(s) could not be tagged: see their \"error\" {where}"
+            yield f"{self.counts['failed']} record(s) could not be tagged: see their \"error\" {self.where}"
 
 
 def _reads_as_sentence(line: str) -> bool:

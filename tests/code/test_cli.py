@@ -482,7 +482,8 @@ def test_a_batch_counts_records_without_uid_and_an_interrupted_one_says_what_it_
     monkeypatch.setattr(predict, "tag_records", interrupted_at_the_second_chunk)
     assert predict.main(command) == 130
     assert len(out.read_text(encoding="utf-8").splitlines()) == 1
-    assert capsys.readouterr().err == f"interrupted: 1 record(s) were written, {out} is incomplete\n"
+    assert capsys.readouterr().err == ("warning: 1 record(s) have no uid: the output keeps the input's order, one "
+                                       f"line per record\ninterrupted: 1 record(s) were written, {out} is incomplete\n")
 
     def terminated(*args):  # what a scheduler sends on a timeout
         os.kill(os.getpid(), signal.SIGTERM)
@@ -557,12 +558,12 @@ def test_a_batch_of_json_lines_on_standard_input_in_cp949(fitted_model_dir):
     utf16 = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
                            cwd=ROOT, input=lines.encode("utf-16"), capture_output=True, text=False)
     assert utf16.returncode == 3
-    assert utf16.stderr.decode().startswith("error: -: starts with a UTF-16 byte-order mark")
+    assert utf16.stderr.decode().splitlines()[-1].startswith("error: -: starts with a UTF-16 byte-order mark")
     csv_piped = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
                                cwd=ROOT, input="uid,text\na,연천군보건소는 검진을 한다.\n".encode("cp949"), capture_output=True)
     assert (csv_piped.returncode, csv_piped.stdout) == (3, b"")
-    assert csv_piped.stderr.decode().startswith("error: -:1: standard input is read as JSON Lines, and its first line "
-                                                "is not a JSON object")
+    assert csv_piped.stderr.decode().splitlines()[-1].startswith(
+        "error: -:1: standard input is read as JSON Lines, and its first line is not a JSON object")
 
 
 def test_records_fed_one_by_one_on_standard_input_are_answered_as_they_come(fitted_model_dir):
@@ -585,6 +586,36 @@ def test_records_fed_one_by_one_on_standard_input_are_answered_as_they_come(fitt
     feed.stdin.close()
     assert feed.wait(timeout=60) == 0
     assert [answer["municipality"] for answer in answers] == ["경기도 연천군", "경기도 양주시"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_feed_stopped_while_it_waits_for_the_next_record_ends_in_one_line(fitted_model_dir, tmp_path, stop):
+    out = tmp_path / "out.jsonl"
+    with out.open("wb") as answers:  # a reader blocked on stdin used to abort the interpreter on its way out
+        feed = subprocess.Popen([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
+                                cwd=ROOT, stdin=subprocess.PIPE, stdout=answers, stderr=subprocess.PIPE)
+        feed.stdin.write(json.dumps({"uid": "a", "text": "연천군보건소는 검진을 한다."}).encode("utf-8") + b"\n")
+        feed.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not out.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        feed.send_signal(stop)
+        assert feed.wait(timeout=60) == (143 if stop == signal.SIGTERM else 130)
+    ready, stopped = feed.stderr.read().decode().splitlines()
+    assert ready.startswith(f"tagging standard input with {fitted_model_dir}: model ")
+    assert stopped == "interrupted: 1 record(s) were written, one for every record read"
+    assert [json.loads(line)["uid"] for line in out.read_text(encoding="utf-8").splitlines()] == ["a"]
+    feed.stdin.close()
+    feed.stderr.close()
+
+
+def test_a_json_line_cut_short_first_on_standard_input_is_one_bad_record(fitted_model_dir):
+    lines = '{"uid": "cut", "title": "부산\n{"uid": "b", "text": "연천군보건소는 검진을 한다."}\n'.encode("utf-8")
+    done = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
+                          cwd=ROOT, input=lines, capture_output=True)
+    assert done.returncode == 1
+    cut, whole = map(json.loads, done.stdout.decode("utf-8").splitlines())
+    assert cut["error"].startswith("-:1: not valid JSON") and whole["uid"] == "b" and "category" in whole
 
 
 def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
