@@ -82,6 +82,11 @@ def load_sweep(path: Path) -> Sweep:
 
 def run_sweep(sweep: Sweep, base_params: Path, base_overrides: Sequence[str], track: bool = True) -> SweepResult:
     """Train and score every configuration, ranked by the sweep's metric."""
+    swept = {key for config in sweep.configurations for key in config}
+    both = sorted(swept & {override.partition("=")[0].strip() for override in base_overrides})
+    if both:
+        raise ConfigError(f"{both[0]} is set on the command line and swept by {sweep.source or 'the sweep'}: "
+                          "give it in one place")
     base = load_params(base_params, base_overrides)
     try:  # every configuration checked before any runs
         configured = [(config, load_params(base_params, [*base_overrides, *_as_overrides(config)]))

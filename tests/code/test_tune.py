@@ -51,6 +51,13 @@ def test_the_ranking_metric_is_one_column_of_the_table():
     assert header.count("municipality_accuracy") == 1
 
 
+def test_a_setting_both_swept_and_given_is_refused(tmp_path, capsys):
+    sweep = write_sweep(tmp_path, "params:\n  model.category.C: [0.3, 1.0]\n")
+    assert tune.main([str(sweep), "model.category.C=2", "--no-track"]) == 2
+    assert capsys.readouterr().err == (f"error: model.category.C is set on the command line and swept by {sweep}: "
+                                       "give it in one place\n")
+
+
 def test_sweep_logs_children_under_a_parent_with_the_table(tmp_path, monkeypatch, capsys):
     corpus = tmp_path / "slice.jsonl"
     corpus.write_text("".join(SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)[::2]), encoding="utf-8")

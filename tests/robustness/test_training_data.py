@@ -136,8 +136,9 @@ def slice_of_sample(every: int) -> list[str]:
 def run_train(tmp_path, corpus: bytes | list[str], *overrides: str) -> int:
     path = tmp_path / "corpus.jsonl"
     path.write_bytes(corpus if isinstance(corpus, bytes) else "\n".join(corpus).encode() + b"\n")
-    return train.main([f"data.train={path}", f"output.model_dir={tmp_path / 'model'}", "data.cache_dir=null",
-                       "tracking.enabled=false", *overrides])
+    settings = {"data.train": path, "output.model_dir": tmp_path / "model", "data.cache_dir": "null",
+                "tracking.enabled": "false"} | dict(override.split("=", 1) for override in overrides)
+    return train.main([f"{key}={value}" for key, value in settings.items()])
 
 
 def test_train_stops_at_a_bad_record_with_one_line(tmp_path, capsys):
