@@ -86,7 +86,8 @@ def _tag(args: argparse.Namespace) -> int:
     if records:
         raise UsageError(f"{records[0]}: a file of records goes with --input (article files are .txt)")
     model, card = load_model(args.model)
-    if str(args.input) == "-":  # a feed's log says which model answers it, and that it is ready
+    if str(args.input) == "-":  # a feed's log says which model answers it, once it is ready
+        predict_texts(model, ["연천군은 검진을 한다."])  # kiwipiepy builds its model now, not on the first record
         print(f"tagging standard input with {args.model}: {_model_named(card)}", file=sys.stderr)
     return _run_batch(model, args) if args.input else _run_files(model, args)
 
