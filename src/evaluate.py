@@ -28,6 +28,8 @@ _WORST_MISTAKES = 50
 if TYPE_CHECKING:
     import pandas as pd
 
+    from src.dataset import LoadReport
+
 
 def category_scores(y_true: Sequence[str], y_pred: Sequence[str], y_alt: Sequence[str],
                     labels: Sequence[str]) -> dict[str, float]:
@@ -263,19 +265,25 @@ def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
     if sha256_of(data) in {f.get("sha256") for f in training_files(card)}:
         log.warning("warning: %s is a file this model was trained on: the figures overstate how it does on "
                     "articles it has not seen", data)
-    heads, taxonomy = model[-1], load_taxonomy()
-    places = PlaceLabels.of(heads.municipality_.gazetteer, taxonomy.no_municipality)
+    taxonomy = load_taxonomy()
+    places = PlaceLabels.of(model[-1].municipality_.gazetteer, taxonomy.no_municipality)
     frame, report = load_corpus(data, taxonomy.category_labels, places, on_error, labels)
+    _tell_loaded(report, [name for name in LABEL_FIELDS if name not in labels])
+    records = predict_texts(model, frame)
+    return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card,
+                      sum(report.skipped.values()))
+
+
+def _tell_loaded(report: "LoadReport", unlabelled: list[str]) -> None:
+    """What was read of the scored file, and what its figures leave out."""
     for line in report.lines():
         log.info("%s", line)
     skipped = sum(report.skipped.values())
     if skipped:
         log.warning("warning: %d of the %d records were skipped: the figures are of the %d articles left",
                     skipped, skipped + report.kept, report.kept)
-    for name in (name for name in LABEL_FIELDS if name not in labels):
-        log.info("%s: no %s labels, so that head is not scored", data, name)
-    records = predict_texts(model, frame)
-    return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card, skipped)
+    for name in unlabelled:
+        log.info("%s: no %s labels, so that head is not scored", report.path, name)
 
 
 def log_evaluation(evaluation: Evaluation, source: str, data: Path) -> None:

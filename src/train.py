@@ -196,14 +196,19 @@ def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Data:
     if params.data.test is None:
         return Data(*_split(train_frame, params.data.test_size, params.seed), skipped)
     test_frame, skipped_in_test = load([params.data.test])
+    _check_test_data(params.data.test, test_frame, train_frame, taxonomy)
+    return Data(train_frame, test_frame, skipped + skipped_in_test)
+
+
+def _check_test_data(path: Path, test_frame: pd.DataFrame, train_frame: pd.DataFrame, taxonomy: Taxonomy) -> None:
+    """Refuse test articles that leave the category nothing to score; warn of those trained on too."""
     if not has_categories(test_frame, taxonomy):
-        raise DataError(f"{params.data.test}: every article is labelled {taxonomy.none_label}, so the category "
+        raise DataError(f"{path}: every article is labelled {taxonomy.none_label}, so the category "
                         "cannot be scored on it (data.test)")
     shared = test_frame["text"].isin(set(train_frame["text"])).sum()
     if shared:
         log.warning("warning: %d of the %d test articles are in the training data too (the same text): the "
                     "figures overstate how the model does on articles it has not seen", shared, len(test_frame))
-    return Data(train_frame, test_frame, skipped + skipped_in_test)
 
 
 def _split(frame: pd.DataFrame, test_size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
