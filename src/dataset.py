@@ -465,8 +465,8 @@ def _iter_jsonl(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordEr
 
 
 def _json_record(line: str) -> dict | RecordError:
-    try:
-        record = json.loads(line)
+    try:  # without its line end, a line cut short inside a string reads as such (not "invalid control character")
+        record = json.loads(line.rstrip("\r\n"))
     except json.JSONDecodeError as exc:
         problem = f"{exc.msg.removesuffix(' at')} at character {exc.pos + 1}"
         return RecordError("malformed line", f"not valid JSON ({problem})")
