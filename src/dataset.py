@@ -37,6 +37,7 @@ SUFFIXES = (".jsonl", ".csv", ".parquet")
 KOREAN_COLUMNS = {"번호": "uid", "연번": "uid", "제목": "title", "본문": "text", "내용": "text",
                   "분류": "category", "카테고리": "category", "지역": "municipality", "지자체": "municipality"}
 _SNIFF_BYTES = 1 << 16
+_SPELLINGS_SHOWN = 10  # labels read as another label that a load report lists one by one
 _ENCODING_SCAN_BYTES = 1 << 26  # how far into a file of ASCII to look for the Korean that tells its encoding
 _PARQUET_BATCH_ROWS = 1024  # a Parquet file is read this many rows at a time, never whole
 _CSV_FIELD_LIMIT = 2**31 - 1  # the csv module's default, 131,072 characters, is a long article
@@ -59,18 +60,19 @@ class LoadReport:
         return f"{self.path}: {self.kept} articles" + self.skipped_text() + self._read_as_text()
 
     def lines(self) -> Iterator[str]:
-        """The summary, then the first records skipped, each with where and why."""
+        """The summary, then the first records skipped, each with where and why, and the most
+        frequent labels read as another label."""
         yield self.summary()
         yield from (f"  skipped {example}" for example in self.examples)
         if sum(self.skipped.values()) > len(self.examples):
             yield f"  … and {sum(self.skipped.values()) - len(self.examples)} more"
+        for (written, label), n in self.read_as.most_common(_SPELLINGS_SHOWN):
+            yield f"  read {written} as {label} ×{n}"
+        if len(self.read_as) > _SPELLINGS_SHOWN:
+            yield f"  … and {len(self.read_as) - _SPELLINGS_SHOWN} more spellings"
 
     def _read_as_text(self) -> str:
-        if not self.read_as:
-            return ""
-        shown = ", ".join(f"{written} → {label} ×{n}" for (written, label), n in self.read_as.most_common(3))
-        more = f", and {len(self.read_as) - 3} more spellings" if len(self.read_as) > 3 else ""
-        return f"; {sum(self.read_as.values())} labels read as the label they name ({shown}{more})"
+        return f"; {sum(self.read_as.values())} labels read as the label they name" if self.read_as else ""
 
     def skipped_text(self) -> str:
         if not self.skipped:
@@ -355,7 +357,7 @@ class _RecordChecker:
         if missing:
             none = self.places.none if self.places and "municipality" in missing else None
             hint = f" (an article about no government is labelled {none})" if none else ""
-            raise RecordError("missing field", f"missing field(s): {', '.join(missing)}{hint}")
+            raise RecordError("missing field", f"missing or empty field(s): {', '.join(missing)}{hint}")
         wrong = not_text(record, (*CORPUS_COLUMNS[1:], *OPTIONAL_COLUMNS))
         if wrong or isinstance(record["uid"], (bool, list, dict)):
             raise RecordError("wrong type", f"uid {record['uid']}: {wrong or 'uid is not text or a number'}")

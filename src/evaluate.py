@@ -269,6 +269,9 @@ def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
     places = PlaceLabels.of(model[-1].municipality_.gazetteer, taxonomy.no_municipality)
     frame, report = load_corpus(data, taxonomy.category_labels, places, on_error, labels)
     _tell_loaded(report, [name for name in LABEL_FIELDS if name not in labels])
+    if "category" in labels and not has_categories(frame, taxonomy):
+        log.info("%s: every article is labelled %s, so only the low-confidence flag is scored of the category",
+                 data, taxonomy.none_label)
     records = predict_texts(model, frame)
     return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card,
                       sum(report.skipped.values()))

@@ -73,15 +73,27 @@ class Gazetteer:
         """The governments a label written as people write it can mean: 부산시 → 부산광역시; 경기 수원시
         and 수원 → 경기도 수원시; 강원도 춘천시 → 강원특별자치도 춘천시; 제주시 → 제주특별자치도. Several
         for 중구 or 광주시, none for what names no government (읍·면·동 names are not read)."""
-        whole = self._governments_named(" ".join(written.split()))  # an alias with a space: 인천 남구
-        if whole:
-            return whole
-        *context, name = written.split() or [""]
+        words = written.split() or [""]
+        for spelling in self._spellings(words):  # a name with its 시도 in it: 인천 남구 (미추홀구 until 2018)
+            if whole := self._governments_named(spelling):
+                return whole
+        *context, name = words
         meant = self._governments_named(name)
         for word in context:  # 시도 or city before the name: 부산 중구, 안산시 상록구
             around = set(self._governments_named(word))
             meant = tuple(label for label in meant if label in around or self.regions[label].sido in around)
         return meant
+
+    def _spellings(self, words: list[str]) -> Iterator[str]:
+        """`words` as one name, then with the first word as each name of the 시도 it names."""
+        yield " ".join(words)
+        for sido_name in self.own_names.get(self._sido_named(words[0]), ()) if len(words) > 1 else ():
+            yield " ".join([sido_name, *words[1:]])
+
+    def _sido_named(self, word: str) -> str:
+        """The 시도 `word` names (인천광역시 for 인천 or 인천시), or ""."""
+        found = [label for label in self._governments_named(word) if self.regions[label].level == "sido"]
+        return found[0] if len(found) == 1 else ""
 
     def _governments_named(self, name: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(label for label, kind in self.names.get(name, ()) if kind != TOWN))

@@ -309,9 +309,9 @@ def _compare_and_promote(params: Params, run_id: str, version: str, card: dict[s
             records = predict_texts(champion, frame)
             champion_score = score_records(records, frame, load_taxonomy())[metric]
     promoted = record_champion_decision(run_id, name, version, metric, score, champion_score)
-    log.info("%s version %s %s @champion (%s %.4f vs %s)", name, version,
+    log.info("%s version %s %s @champion (%s %.4f %s)", name, version,
              "is now" if promoted else "did not become", metric, score,
-             "none" if champion_score is None else f"{champion_score:.4f}")
+             "; there was none before" if champion_score is None else f"vs {champion_score:.4f}")
 
 
 def _model_card(params: Params, taxonomy: Taxonomy, metrics, train_frame, test_frame) -> dict[str, Any]:

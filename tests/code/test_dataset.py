@@ -76,7 +76,7 @@ def test_an_unknown_label_error_says_what_would_be_known(write, gazetteer):
         with pytest.raises(DataError, match=re.escape(f"unknown municipality {written!r} ({hint})")):
             load_corpus(path, CATEGORIES, places)
     path = write("c.jsonl", jsonl(record("a1", municipality="")))
-    with pytest.raises(DataError, match=re.escape("missing field(s): municipality (an article about no government "
+    with pytest.raises(DataError, match=re.escape("missing or empty field(s): municipality (an article about no government "
                                                   "is labelled 없음)")):
         load_corpus(path, CATEGORIES, places)
 
@@ -84,7 +84,7 @@ def test_an_unknown_label_error_says_what_would_be_known(write, gazetteer):
 def test_labels_written_as_people_write_them_are_read_as_theirs_and_counted(write, gazetteer):
     written = {"부산시": "부산광역시", "경기 수원시": "경기도 수원시", "수원": "경기도 수원시",
                "강원도 춘천시": "강원특별자치도 춘천시", "전라북도": "전북특별자치도", "제주시": "제주특별자치도",
-               "안산시 상록구": "경기도 안산시", "인천 남구": "인천광역시 미추홀구", "경기도 연천군": "경기도 연천군"}
+               "안산시 상록구": "경기도 안산시", "인천광역시 남구": "인천광역시 미추홀구", "경기도 연천군": "경기도 연천군"}
     records = [record(f"a{n}", municipality=label, category="복지·나눔" if n < 2 else "health")
                for n, label in enumerate(written)]
     frame, report = load_corpus(write("c.jsonl", jsonl(*records)), {"health": "보건·의료", "welfare": "복지·나눔"},
@@ -93,8 +93,10 @@ def test_labels_written_as_people_write_them_are_read_as_theirs_and_counted(writ
     assert list(frame["category"]) == ["welfare", "welfare", *["health"] * 7]
     assert report.read_as[("수원", "경기도 수원시")] == 1 and report.read_as[("복지·나눔", "welfare")] == 2
     assert sum(report.read_as.values()) == 10
-    assert "; 10 labels read as the label they name (복지·나눔 → welfare ×2, 부산시 → 부산광역시 ×1, " in report.summary()
-    assert report.summary().endswith(", and 6 more spellings)")
+    assert report.summary().endswith("; 10 labels read as the label they name")
+    _, *spellings = report.lines()
+    assert spellings[:2] == ["  read 복지·나눔 as welfare ×2", "  read 부산시 as 부산광역시 ×1"]
+    assert len(spellings) == 9 and "  read 인천광역시 남구 as 인천광역시 미추홀구 ×1" in spellings
     twice = [record("a1", municipality="부산시"), record("a1", municipality="수원")]  # the second is skipped
     _, report = load_corpus(write("c.jsonl", jsonl(*twice)), CATEGORIES, PlaceLabels.of(gazetteer, "없음"), "skip")
     assert report.read_as == {("부산시", "부산광역시"): 1}

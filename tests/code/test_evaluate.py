@@ -75,9 +75,10 @@ def test_a_file_labelled_with_one_head_scores_that_head_alone(fitted_model_dir, 
                                        "model against\n")
 
 
-def test_articles_that_fit_no_category_are_scored_by_the_flag_alone(fitted_model_dir, tmp_path, capsys):
+def test_articles_that_fit_no_category_are_scored_by_the_flag_alone(fitted_model_dir, tmp_path, capsys, caplog):
     import json
 
+    caplog.set_level("INFO", logger="src.evaluate")
     from tests.conftest import SAMPLE_CORPUS
 
     lines = SAMPLE_CORPUS.read_text(encoding="utf-8").splitlines(True)
@@ -87,6 +88,7 @@ def test_articles_that_fit_no_category_are_scored_by_the_flag_alone(fitted_model
     figures = dict(re.findall(r"^\s*(\w+)\s+([0-9.]+)\s*$", capsys.readouterr().out, re.M))
     assert "low_confidence_share_of_none" in figures and "municipality_accuracy" in figures
     assert not any(name.startswith("category_") or name == "low_confidence_share" for name in figures)
+    assert "every article is labelled other, so only the low-confidence flag is scored" in caplog.text
 
 
 def test_scoring_a_file_the_model_was_trained_on_is_warned_of(fitted_model, tmp_path, caplog):
