@@ -94,9 +94,10 @@ def _tag(args: argparse.Namespace) -> int:
 
 def _model_named(card: dict) -> str:
     """`model 5f24e5d67464, trained 2026-12-07 on sample_articles.jsonl`, from the model's card."""
-    files = ", ".join(Path(f.get("path", "")).name for f in training_files(card))
-    return (f"model {card.get('sha256', '')[:12]}" + (f", trained {card['created'][:10]}" if card.get("created") else "")
-            + (f" on {files}" if files else ""))
+    named, files = f"model {card.get('sha256', '')[:12]}", [Path(f.get("path", "")).name for f in training_files(card)]
+    if card.get("created"):
+        named += f", trained {card['created'][:10]}"
+    return named + (f" on {', '.join(files)}" if files else "")
 
 
 def _parser() -> argparse.ArgumentParser:
