@@ -82,11 +82,12 @@ class LoadReport:
 
 
 class RecordError(ValueError):
-    """One bad record; `reason` is the short tag it is counted under."""
+    """One bad record; `reason` is the short tag it is counted under, `uid` its uid where it
+    could still be read."""
 
-    def __init__(self, reason: str, detail: str):
+    def __init__(self, reason: str, detail: str, uid: str | int | None = None):
         super().__init__(detail)
-        self.reason = reason
+        self.reason, self.uid = reason, uid
 
 
 def sniff_encoding(head: bytes, korean: bytes | None = None) -> str:
@@ -158,9 +159,9 @@ def iter_stdin_records() -> Iterator[tuple[int, dict | RecordError]]:
             continue
         line = _decoded(raw)
         record = _json_record(line) if line is not None else RecordError(
-            "bad encoding", "bytes that are not UTF-8 or CP949 text")
+            "bad encoding", "bytes that are not UTF-8 or CP949 text", _uid_in(raw.decode("utf-8", "replace")))
         # CSV or plain text piped in: one error, not one per line (a JSON line cut short is a bad record)
-        if first and isinstance(record, RecordError) and not (line or "").lstrip().startswith("{"):
+        if first and isinstance(record, RecordError) and not raw.lstrip().startswith(b"{"):
             raise DataError(f"-:{line_no}: standard input is read as JSON Lines, and its first line is not a JSON "
                             f"object ({record}); give a CSV, Parquet or .txt file as --input FILE")
         first = False
@@ -463,7 +464,7 @@ def _iter_headlines(path: Path) -> Iterator[tuple[int, dict | RecordError]]:
 def _iter_jsonl(stream: io.TextIOWrapper) -> Iterator[tuple[int, dict | RecordError]]:
     for line_no, line in enumerate(stream, start=1):
         if line.strip():
-            yield line_no, _encoding_error(stream) if _UNDECODED.search(line) else _json_record(line)
+            yield line_no, _encoding_error(stream, _uid_in(line)) if _UNDECODED.search(line) else _json_record(line)
 
 
 def _json_record(line: str) -> dict | RecordError:
@@ -505,7 +506,8 @@ def _iter_csv(stream: io.TextIOWrapper, path: Path,
         if not any(cell.strip() for cell in cells):
             continue
         if any(_UNDECODED.search(cell) for cell in cells):
-            yield row, _encoding_error(stream)
+            uid = cells[header.index("uid")] if "uid" in header and len(cells) == len(header) else None
+            yield row, _encoding_error(stream, None if uid is None or _UNDECODED.search(uid) else uid)
         elif len(cells) != len(header):
             yield row, RecordError("malformed line", f"{len(cells)} cells where the header has {len(header)}")
         else:
@@ -537,9 +539,16 @@ def _checked_columns(path: Path, written: Sequence[str], required: Sequence[str]
     return header
 
 
-def _encoding_error(stream: io.TextIOWrapper) -> RecordError:
+def _encoding_error(stream: io.TextIOWrapper, uid: str | int | None = None) -> RecordError:
     encoding = "UTF-8" if stream.encoding == "utf-8-sig" else stream.encoding.upper()
-    return RecordError("bad encoding", f"bytes that are not {encoding} text (the file's encoding)")
+    return RecordError("bad encoding", f"bytes that are not {encoding} text (the file's encoding)", uid)
+
+
+def _uid_in(line: str) -> str | int | None:
+    """The uid of a JSON line whose undecodable bytes are replaced, if it still reads as a record."""
+    record = _json_record(_UNDECODED.sub("\ufffd", line))
+    uid = record.get("uid") if isinstance(record, dict) else None
+    return uid if isinstance(uid, (str, int)) and not isinstance(uid, bool) else None
 
 
 def _iter_parquet(path: Path, required: Sequence[str], hint: str) -> Iterator[tuple[int, dict | RecordError]]:

@@ -256,7 +256,7 @@ def _predict_named(model: Any, named: list[tuple[str, tuple[str, str]]], top_k: 
 def _check_record(where: str, record: dict | RecordError,
                   keep: Sequence[str] = ()) -> tuple[dict, tuple[str, str] | None]:
     if isinstance(record, RecordError):
-        return {"uid": None, **dict.fromkeys(keep), "error": f"{where}: {record}"}, None
+        return {"uid": record.uid, **dict.fromkeys(keep), "error": f"{where}: {record}"}, None
     result = {"uid": _as_written(record.get("uid"))}
     result.update((name, _kept_value(record, name)) for name in keep)
     title, text = as_text(record.get("title")), as_text(record.get("text"))

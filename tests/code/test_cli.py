@@ -609,6 +609,17 @@ def test_a_feed_stopped_while_it_waits_for_the_next_record_ends_in_one_line(fitt
     feed.stderr.close()
 
 
+def test_a_record_in_neither_encoding_keeps_its_uid_where_it_can_be_read(fitted_model_dir, write, capsys):
+    bad = '{"uid": "junk", "text": "'.encode() + b"\xff\xfe" + '연천"}\n{"uid": 7, "text": "연천군은 검진을 한다."}\n'.encode()
+    done = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
+                          cwd=ROOT, input=bad, capture_output=True)
+    junk, good = map(json.loads, done.stdout.decode("utf-8").splitlines())
+    assert junk == {"uid": "junk", "error": "-:1: bytes that are not UTF-8 or CP949 text"} and good["uid"] == 7
+    sheet = write("bad.csv", b"uid,title,text\nr1,t," + b"\xff\xfe" + "연천\n".encode())
+    assert predict.main(["--model", str(fitted_model_dir), "--input", str(sheet)]) == 1
+    assert json.loads(capsys.readouterr().out)["uid"] == "r1"
+
+
 def test_a_json_line_cut_short_first_on_standard_input_is_one_bad_record(fitted_model_dir):
     lines = '{"uid": "cut", "title": "부산\n{"uid": "b", "text": "연천군보건소는 검진을 한다."}\n'.encode("utf-8")
     done = subprocess.run([sys.executable, "-m", "src.predict", "--model", str(fitted_model_dir), "--input", "-"],
