@@ -147,7 +147,7 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
     output, lines = BatchOutput(args.output), line_writer(args.output, args.keep)
     tally = _BatchTally(args.keep, headlines=args.input.suffix.lower() == ".txt",
                         where="column" if is_csv(args.output) else "field")
-    read = 0
+    read, feed = 0, str(args.input) == "-"
     try:
         with contextlib.closing(output), tqdm(desc="tagging", unit="article", disable=None,
                                                file=sys.stderr) as progress:
@@ -157,9 +157,11 @@ def _run_batch(model: Any, args: argparse.Namespace) -> int:
                 output.write(lines(results), len(results))
                 tally.add(chunk, results)
                 progress.update(len(chunk))
+                for failed in (r for r in results if feed and "error" in r):  # a feed's log tells them as they come
+                    print(f"error: {failed['error']}", file=sys.stderr)
     except KeyboardInterrupt as stop:
         tally.tell()
-        waiting = str(args.input) == "-" and output.records == read  # a feed stopped between records
+        waiting = feed and output.records == read  # a feed stopped between records
         raise type(stop)(output.left_behind(every_read=waiting)) from None
     except TaggerError as exc:  # the output failed, or a Parquet file turned out damaged midway
         if output.started:

@@ -628,6 +628,7 @@ def test_a_json_line_cut_short_first_on_standard_input_is_one_bad_record(fitted_
     cut, whole = map(json.loads, done.stdout.decode("utf-8").splitlines())
     assert cut["error"] == "-:1: not valid JSON (Unterminated string starting at character 25)"
     assert whole["uid"] == "b" and "category" in whole
+    assert f"\nerror: {cut['error']}\n" in done.stderr.decode()  # a feed's log tells each bad record
 
 
 def test_a_batch_writes_into_a_pipe(fitted_model_dir, tmp_path):
