@@ -56,6 +56,10 @@ class LoadReport:
     examples: list[str] = field(default_factory=list)
     read_as: Counter = field(default_factory=Counter)  # (label as written, label read) → records
 
+    @property
+    def n_skipped(self) -> int:
+        return sum(self.skipped.values())
+
     def summary(self) -> str:
         return f"{self.path}: {self.kept} articles" + self.skipped_text() + self._read_as_text()
 
@@ -64,8 +68,8 @@ class LoadReport:
         frequent labels read as another label."""
         yield self.summary()
         yield from (f"  skipped {example}" for example in self.examples)
-        if sum(self.skipped.values()) > len(self.examples):
-            yield f"  … and {sum(self.skipped.values()) - len(self.examples)} more"
+        if self.n_skipped > len(self.examples):
+            yield f"  … and {self.n_skipped - len(self.examples)} more"
         for (written, label), n in self.read_as.most_common(_SPELLINGS_SHOWN):
             yield f"  read {written} as {label} ×{n}"
         if len(self.read_as) > _SPELLINGS_SHOWN:
@@ -78,7 +82,7 @@ class LoadReport:
         if not self.skipped:
             return ""
         reasons = ", ".join(f"{n} {reason}" for reason, n in self.skipped.most_common())
-        return f"; skipped {sum(self.skipped.values())} ({reasons})"
+        return f"; skipped {self.n_skipped} ({reasons})"
 
 
 class RecordError(ValueError):

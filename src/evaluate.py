@@ -274,17 +274,16 @@ def score_model(source: str, data: Path, on_error: str = "fail") -> Evaluation:
                  data, taxonomy.none_label)
     records = predict_texts(model, frame)
     return Evaluation(score_records(records, frame, taxonomy), records, frame, taxonomy, card,
-                      sum(report.skipped.values()))
+                      report.n_skipped)
 
 
 def _tell_loaded(report: "LoadReport", unlabelled: list[str]) -> None:
     """What was read of the scored file, and what its figures leave out."""
     for line in report.lines():
         log.info("%s", line)
-    skipped = sum(report.skipped.values())
-    if skipped:
+    if report.n_skipped:
         log.warning("warning: %d of the %d records were skipped: the figures are of the %d articles left",
-                    skipped, skipped + report.kept, report.kept)
+                    report.n_skipped, report.n_skipped + report.kept, report.kept)
     for name in unlabelled:
         log.info("%s: no %s labels, so that head is not scored", report.path, name)
 

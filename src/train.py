@@ -190,7 +190,7 @@ def load_data(params: Params, taxonomy: Taxonomy, gazetteer: Gazetteer) -> Data:
         frame, reports = load_corpora(paths, taxonomy.category_labels, places, params.data.on_error)
         for line in (line for report in reports for line in report.lines()):
             log.info("%s", line)
-        return frame, sum(sum(report.skipped.values()) for report in reports)
+        return frame, sum(report.n_skipped for report in reports)
 
     train_frame, skipped = load(params.data.train)
     if params.data.test is None:
